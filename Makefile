@@ -1,0 +1,46 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := runbooks
+
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+SOURCE     ?= source_docs
+OUT        ?= build
+PYTEST_ARGS ?=
+
+.PHONY: runbooks test check bench fuzz clean deps venv
+
+runbooks: deps venv
+	$(VENV)/bin/runbooks build $(SOURCE) --out $(OUT)
+
+test: deps venv
+	$(PY) -X warn_default_encoding -m pytest $(PYTEST_ARGS)
+
+check: venv
+	$(VENV)/bin/ruff check compiler tests
+	$(VENV)/bin/ruff format --check compiler tests
+	$(VENV)/bin/mypy compiler
+
+bench: deps venv
+	$(PY) bench/bench.py
+
+fuzz: deps venv
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf build/
+
+# Debian packages (graphviz, CJK fonts, ...): a no-op when all are installed.
+deps:
+	scripts/ensure-system-deps.sh
+
+# The venv is (re)installed only when pyproject.toml is newer than the stamp.
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $@

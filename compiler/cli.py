@@ -1,0 +1,141 @@
+"""Command line: arguments -> library calls. ``run(argv) -> int`` is testable without a subprocess."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from compiler.build import build, print_diagnostics, summary
+from compiler.compile import compile_sources
+from compiler.config import Config, ConfigError, find_config, load_config
+from compiler.generators.base import available_formats
+from compiler.generators.json_export import dumps
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runbooks", description="Compile troubleshooting Markdown into runbooks."
+    )
+    parser.add_argument("--config", type=Path, help="runbooks.toml to use (default: ./runbooks.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_build = sub.add_parser("build", help="compile the documents and write every output format")
+    p_build.add_argument("source", nargs="?", type=Path, help="folder of Markdown documents")
+    p_build.add_argument("--out", type=Path, help="output folder (default: build)")
+    p_build.add_argument(
+        "--format",
+        action="append",
+        dest="formats",
+        metavar="FORMAT",
+        help=f"format to build, repeatable or comma-separated (available: {', '.join(available_formats())})",
+    )
+    p_build.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
+    p_build.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
+
+    p_check = sub.add_parser("check", help="print diagnostics only; exit 1 on errors")
+    p_check.add_argument("source", nargs="?", type=Path)
+    p_check.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
+
+    p_lookup = sub.add_parser("lookup", help="every entry for an error code, from every runbook")
+    p_lookup.add_argument("code")
+    p_lookup.add_argument("--source", type=Path, help="folder of Markdown documents")
+    p_lookup.add_argument("--json", action="store_true", help="print the entries as JSON")
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config_path = args.config or find_config(Path.cwd())
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"runbooks: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "build":
+        return _build(args, config)
+    if args.command == "check":
+        return _check(args, config)
+    return _lookup(args, config)
+
+
+def _source(arg: Path | None, config: Config) -> Path | None:
+    source = arg if arg is not None else config.path(config.source)
+    if not source.is_dir():
+        print(f"runbooks: source folder '{source}' does not exist or is not a folder", file=sys.stderr)
+        return None
+    return source
+
+
+def _build(args: argparse.Namespace, config: Config) -> int:
+    source = _source(args.source, config)
+    if source is None:
+        return 2
+    formats = [f.strip() for value in args.formats or [] for f in value.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(available_formats()))
+    if unknown:
+        print(
+            f"runbooks: unknown format(s) {', '.join(unknown)}; available: {', '.join(available_formats())}",
+            file=sys.stderr,
+        )
+        return 2
+    out = args.out if args.out is not None else config.path(config.out)
+    result = build(source, out, config, formats=formats or None)
+    print_diagnostics(result.compilation)
+    if not args.quiet:
+        print(f"{summary(result.compilation)} -> {out} ({', '.join(result.formats)})")
+    return 1 if result.compilation.diagnostics.failed(strict=args.strict) else 0
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
+    source = _source(args.source, config)
+    if source is None:
+        return 2
+    compilation = compile_sources(source, config)
+    print_diagnostics(compilation, sys.stdout)
+    print(summary(compilation), file=sys.stderr)
+    return 1 if compilation.diagnostics.failed(strict=args.strict) else 0
+
+
+def _lookup(args: argparse.Namespace, config: Config) -> int:
+    source = _source(args.source, config)
+    if source is None:
+        return 2
+    compilation = compile_sources(source, config)
+    found = compilation.graph.entries_for_code(args.code)
+    if not found:
+        print(f"runbooks: no entry for code '{args.code}' in {source}", file=sys.stderr)
+        return 1
+    if args.json:
+        from compiler.generators.json_export import error
+
+        print(dumps({"code": args.code, "entries": [{"document": d.id, "source": d.source, **error(e)} for d, e in found]}), end="")
+        return 0
+    for doc, entry in found:
+        print(f"{doc.source}:{entry.line}: {doc.title}")
+        print(f"  codes:   {', '.join(entry.codes)}")
+        for line in entry.message.splitlines():
+            print(f"  message: {line}")
+        for cause in entry.causes:
+            print(f"  cause:   {_one_line(cause.text)}")
+        _print_items(entry.actions, "  action:  ", 0)
+        print()
+    return 0
+
+
+def _print_items(items: Sequence[object], prefix: str, depth: int) -> None:
+    from compiler.model import Item
+
+    for number, item in enumerate(items, 1):
+        assert isinstance(item, Item)
+        print(f"{prefix}{'   ' * depth}{number}. {_one_line(item.text)}")
+        _print_items(item.children, prefix, depth + 1)
+
+
+def _one_line(text: str) -> str:
+    return " / ".join(part for part in text.splitlines() if part.strip())
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,205 @@
+"""All documents in one networkx MultiDiGraph; the one thing generators read.
+
+Node keys are strings with a kind prefix (``doc:``, ``err:``, ``code:``, ``step:`` …);
+each node has ``kind``, ``obj`` (the model object), ``path`` and ``line``. Edge keys
+are the edge types: contains, next, jump (with ``condition``), has_cause,
+resolved_by, has_code, links_to. An ErrorCode node is shared by every entry that
+names the code, compared case-insensitively: that is the error index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from compiler.model import Document, ErrorEntry, Procedure, Step
+
+
+AddNode = Callable[[str, str, object, int], str]
+
+
+@dataclass(slots=True, frozen=True)
+class ErrorCode:
+    code: str
+    """As first written (in document order); lookups ignore case."""
+    variants: tuple[str, ...]
+
+
+def code_key(code: str) -> str:
+    return f"code:{code.casefold()}"
+
+
+def doc_key(doc_id: str) -> str:
+    return f"doc:{doc_id}"
+
+
+def error_key(doc_id: str, entry_id: str) -> str:
+    return f"err:{doc_id}#{entry_id}"
+
+
+def procedure_key(doc_id: str, proc_id: str) -> str:
+    return f"proc:{doc_id}#{proc_id}"
+
+
+def step_key(doc_id: str, proc_id: str, number: int) -> str:
+    return f"step:{doc_id}#{proc_id}/{number}"
+
+
+class RunbookGraph:
+    """The graph plus the queries every generator and check needs."""
+
+    __slots__ = ("g",)
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.g = graph
+
+    # -- documents ---------------------------------------------------------
+    def documents(self) -> list[Document]:
+        """Every document, sorted by id (deterministic output everywhere)."""
+        docs = [data["obj"] for _, data in self.g.nodes(data=True) if data["kind"] == "document"]
+        return sorted(docs, key=lambda d: d.id)
+
+    def document(self, doc_id: str) -> Document | None:
+        data = self.g.nodes.get(doc_key(doc_id))
+        return data["obj"] if data else None
+
+    def linked_documents(self, doc_id: str) -> list[str]:
+        """Ids of the documents this one links to."""
+        return sorted(
+            self.g.nodes[v]["obj"].id
+            for _, v, k in self.g.out_edges(doc_key(doc_id), keys=True)
+            if k == "links_to"
+        )
+
+    # -- error index -------------------------------------------------------
+    def codes(self) -> list[ErrorCode]:
+        found = [data["obj"] for _, data in self.g.nodes(data=True) if data["kind"] == "code"]
+        return sorted(found, key=lambda c: (c.code.casefold(), c.code))
+
+    def entries_for_code(self, code: str) -> list[tuple[Document, ErrorEntry]]:
+        """Every entry, in every document, that names ``code`` (case-insensitive)."""
+        key = code_key(code.strip())
+        if key not in self.g:
+            return []
+        out = []
+        for err, _, kind in self.g.in_edges(key, keys=True):
+            if kind == "has_code":
+                data = self.g.nodes[err]
+                out.append((self.g.nodes[doc_key(data["doc"])]["obj"], data["obj"]))
+        return sorted(out, key=lambda de: (de[0].id, de[1].line))
+
+    def code_index(self) -> dict[str, list[str]]:
+        """``{code: ["<document id>#<error id>", ...]}`` as in the JSON export."""
+        return {
+            c.code: [f"{d.id}#{e.id}" for d, e in self.entries_for_code(c.code)] for c in self.codes()
+        }
+
+    # -- procedures --------------------------------------------------------
+    def step_edges(self, doc_id: str, proc: Procedure) -> list[tuple[int, int, str, dict[str, object]]]:
+        """(from, to, kind, data) for the next/jump edges between a procedure's steps."""
+        out = []
+        for step in proc.steps:
+            for _, v, kind, data in self.g.out_edges(step_key(doc_id, proc.id, step.number), keys=True, data=True):
+                if kind in ("next", "jump"):
+                    out.append((step.number, self.g.nodes[v]["obj"].number, str(kind), dict(data)))
+        return sorted(out, key=lambda e: (e[0], e[1], e[2]))
+
+    def dump(self) -> str:
+        """A stable text dump of nodes and edges, for golden tests."""
+        lines = []
+        for node in sorted(self.g.nodes):
+            data = self.g.nodes[node]
+            lines.append(f"{node} [{data['kind']}] line={data.get('line', '')}")
+        for u, v, k, data in sorted(self.g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+            extra = " ".join(f"{a}={data[a]!r}" for a in sorted(data))
+            lines.append(f"{u} -{k}-> {v} {extra}".rstrip())
+        return "\n".join(lines) + "\n"
+
+
+def build_graph(documents: Iterable[Document]) -> RunbookGraph:
+    g = nx.MultiDiGraph()
+    docs = sorted(documents, key=lambda d: d.id)
+    for doc in docs:
+        _add_document(g, doc)
+    for doc in docs:
+        for link in doc.links:
+            if link.kind == "doc" and link.target:
+                target = doc_key(link.target.split("#", 1)[0])
+                if target in g and not g.has_edge(doc_key(doc.id), target, key="links_to"):
+                    g.add_edge(doc_key(doc.id), target, key="links_to", line=link.line)
+    return RunbookGraph(g)
+
+
+def _add_document(g: nx.MultiDiGraph, doc: Document) -> None:
+    dk = doc_key(doc.id)
+    g.add_node(dk, kind="document", obj=doc, path=doc.source, line=1)
+
+    def node(key: str, kind: str, obj: object, line: int) -> str:
+        g.add_node(key, kind=kind, obj=obj, path=doc.source, line=line, doc=doc.id)
+        return key
+
+    for section in doc.sections:
+        g.add_edge(dk, node(f"sec:{doc.id}#{section.anchor}", "section", section, section.line), key="contains")
+    for entry in doc.errors:
+        ek = node(error_key(doc.id, entry.id), "error", entry, entry.line)
+        g.add_edge(dk, ek, key="contains")
+        for i, cause in enumerate(entry.causes, 1):
+            g.add_edge(ek, node(f"cause:{doc.id}#{entry.id}/{i}", "cause", cause, cause.line), key="has_cause")
+        for i, action in enumerate(entry.actions, 1):
+            g.add_edge(
+                ek, node(f"action:{doc.id}#{entry.id}/{i}", "action", action, action.line), key="resolved_by"
+            )
+        for code in entry.codes:
+            _add_code(g, code)
+            g.add_edge(ek, code_key(code), key="has_code")
+    for proc in doc.procedures:
+        _add_procedure(g, doc, proc, node)
+    for checklist in doc.checklists:
+        g.add_edge(dk, node(f"check:{doc.id}#{checklist.id}", "checklist", checklist, checklist.line), key="contains")
+    for i, note in enumerate(doc.notes, 1):
+        g.add_edge(dk, node(f"note:{doc.id}#{i}", "note", note, note.line), key="contains")
+
+
+def _add_code(g: nx.MultiDiGraph, code: str) -> None:
+    key = code_key(code)
+    if key not in g:
+        g.add_node(key, kind="code", obj=ErrorCode(code, (code,)), line=0)
+        return
+    existing: ErrorCode = g.nodes[key]["obj"]
+    if code not in existing.variants:
+        g.nodes[key]["obj"] = ErrorCode(existing.code, (*existing.variants, code))
+
+
+def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddNode) -> None:
+    pk = add(procedure_key(doc.id, proc.id), "procedure", proc, proc.line)
+    g.add_edge(doc_key(doc.id), pk, key="contains")
+    numbers = {s.number for s in proc.steps}
+    for step in proc.steps:
+        g.add_edge(pk, add(step_key(doc.id, proc.id, step.number), "step", step, step.line), key="contains")
+    for index, step in enumerate(proc.steps):
+        sk = step_key(doc.id, proc.id, step.number)
+        for jump in step.jumps:
+            if jump.to in numbers:
+                g.add_edge(
+                    sk,
+                    step_key(doc.id, proc.id, jump.to),
+                    key="jump",
+                    condition=jump.condition or "",
+                    kind=jump.kind,
+                )
+        if index + 1 < len(proc.steps) and not _always_jumps(step):
+            g.add_edge(sk, step_key(doc.id, proc.id, proc.steps[index + 1].number), key="next")
+
+
+def _always_jumps(step: Step) -> bool:
+    """An unconditional "go to step N" replaces the way on; a repeat comes back, so it does not."""
+    return any(j.condition is None and j.kind in ("forward", "back") for j in step.jumps)
+
+
+def iter_steps(graph: RunbookGraph) -> Iterator[tuple[Document, Procedure, Step]]:
+    for doc in graph.documents():
+        for proc in doc.procedures:
+            for step in proc.steps:
+                yield doc, proc, step

@@ -1,0 +1,152 @@
+"""Shared helpers over markdown-it syntax-tree nodes: lines, text, items, commands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from markdown_it.tree import SyntaxTreeNode
+
+from compiler.model import Command, Image, Item, Link
+from compiler.parse.inline import InlineParts, html_fragment_parts, inline_parts
+from compiler.parse.vocab import Vocabulary
+
+LIST_TYPES = ("bullet_list", "ordered_list")
+_PS_PROMPT = re.compile(r"^PS(?:\s+[^>]*)?>\s*")
+_CMD_PROMPT = re.compile(r"^[A-Za-z]:\\[^>]*>\s*")
+_SH_PROMPT = re.compile(r"^[$#]\s+")
+_CMDLET = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z0-9]+\b")
+_PS_VARIABLE = re.compile(r"^\$[A-Za-z_][\w:]*(?:\.[\w]+)*")
+
+
+def line_of(node: SyntaxTreeNode, fallback: int = 1) -> int:
+    """1-based source line of a node (front matter is blanked, so no offset is needed)."""
+    return node.map[0] + 1 if node.map else fallback
+
+
+def inline_of(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+    """The ``inline`` child of a paragraph, heading or cell."""
+    for child in node.children:
+        if child.type == "inline":
+            return child
+    return None
+
+
+def parts_of(node: SyntaxTreeNode, fallback_line: int = 1) -> InlineParts | None:
+    inline = inline_of(node)
+    if inline is None or inline.token is None:
+        return None
+    return inline_parts(inline.token, line_of(node, fallback_line))
+
+
+def walk(node: SyntaxTreeNode) -> Iterator[SyntaxTreeNode]:
+    """Every descendant, depth first, in source order (iterative: no recursion limit)."""
+    stack = list(reversed(node.children))
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def as_command(code: str, line: int, vocab: Vocabulary) -> Command | None:
+    """A code span as a command when it looks like one; prompts are stripped."""
+    text = code.strip()
+    if not text:
+        return None
+    for prompt, lang in ((_PS_PROMPT, "powershell"), (_CMD_PROMPT, "cmd"), (_SH_PROMPT, "sh")):
+        m = prompt.match(text)
+        if m and len(text) > m.end():
+            return Command(code=text[m.end() :], lang=lang, line=line)
+    if _CMDLET.match(text) or _PS_VARIABLE.match(text):
+        return Command(code=text, lang="powershell", line=line)
+    first = text.split()[0].lower()
+    if first in vocab.programs or (first.endswith(".exe") and " " in text):
+        return Command(code=text, lang=None, line=line)
+    return None
+
+
+def fence_command(node: SyntaxTreeNode, vocab: Vocabulary) -> Command | None:
+    lang = (node.info or "").strip().split()[0].lower() if (node.info or "").strip() else None
+    if lang in vocab.not_command_langs:
+        return None
+    code = node.content.rstrip("\n")
+    if not code.strip():
+        return None
+    return Command(code=code, lang=lang, line=line_of(node))
+
+
+class ItemContent:
+    """Text, commands, links and images gathered from a list item's own blocks."""
+
+    __slots__ = ("commands", "html", "images", "line", "links", "nested", "text")
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.text = ""
+        self.html = ""
+        self.commands: list[Command] = []
+        self.links: list[Link] = []
+        self.images: list[Image] = []
+        self.nested: list[SyntaxTreeNode] = []
+        """Nested lists, in order."""
+
+
+def item_content(item: SyntaxTreeNode, vocab: Vocabulary) -> ItemContent:
+    """What a list item says itself; nested lists are returned, not read."""
+    content = ItemContent(line_of(item))
+    texts: list[str] = []
+    htmls: list[str] = []
+    for child in item.children:
+        if child.type == "paragraph":
+            parts = parts_of(child, content.line)
+            if parts is None:
+                continue
+            if parts.text:
+                texts.append(parts.text)
+                htmls.append(parts.html)
+            content.links.extend(parts.links)
+            content.images.extend(parts.images)
+            for code, code_line in parts.code_spans:
+                cmd = as_command(code, code_line, vocab)
+                if cmd is not None:
+                    content.commands.append(cmd)
+        elif child.type in ("fence", "code_block"):
+            cmd = fence_command(child, vocab)
+            if cmd is not None:
+                content.commands.append(cmd)
+        elif child.type in LIST_TYPES:
+            content.nested.append(child)
+        elif child.type == "html_block":
+            links, images = html_fragment_parts(child.content, line_of(child, content.line))
+            content.links.extend(links)
+            content.images.extend(images)
+    content.text = "\n".join(texts)
+    content.html = "<br>\n".join(htmls)
+    return content
+
+
+def list_items(lst: SyntaxTreeNode, vocab: Vocabulary) -> list[Item]:
+    """A Markdown list as an item tree (text of each item, nested lists as children)."""
+    out: list[Item] = []
+    for li in lst.children:
+        if li.type != "list_item":
+            continue
+        content = item_content(li, vocab)
+        item = Item(text=content.text, line=content.line, html=content.html)
+        for nested in content.nested:
+            item.children.extend(list_items(nested, vocab))
+        for cmd in content.commands:
+            if cmd.code not in item.text:
+                item.children.append(Item(text=cmd.code, line=cmd.line))
+        if item.text or item.children:
+            out.append(item)
+    return out
+
+
+def descendant_commands(node: SyntaxTreeNode, vocab: Vocabulary) -> list[Command]:
+    """Commands in nested lists below an item (a step runs what its sub-bullets give)."""
+    out: list[Command] = []
+    for child in walk(node):
+        if child.type == "list_item":
+            out.extend(item_content(child, vocab).commands)
+    return out

@@ -1,0 +1,251 @@
+"""One Markdown file -> one :class:`~compiler.model.Document`.
+
+The rules run in a fixed order over markdown-it's syntax tree: sections, heading-style
+error entries, then one walk for tables, procedures, checklists, notes and includes.
+A rule that does not match returns nothing; it never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from markdown_it.tree import SyntaxTreeNode
+
+from compiler.diagnostics import Diagnostics
+from compiler.model import Document, ErrorEntry, Link, Note, Section
+from compiler.parse.blocks import LIST_TYPES, inline_of, line_of, parts_of, walk
+from compiler.parse.entries import Segment, heading_entries, heading_label
+from compiler.parse.frontmatter import split_front_matter
+from compiler.parse.headings import AnchorRegistry, slugify
+from compiler.parse.inline import html_fragment_parts, inline_parts
+from compiler.parse.markdown import markdown_parser
+from compiler.parse.procedures import checklist_from_list, fallback_text, procedure_from_list
+from compiler.parse.tables import TableContext, table_entries
+from compiler.parse.vocab import Vocabulary
+
+_INCLUDE = re.compile(r"\[!INCLUDE\s*\[([^\]]*)\]\(\s*<?([^)>\s]*)>?\s*\)\s*\]", re.IGNORECASE)
+_NOTE_MARKER = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*", re.IGNORECASE)
+_HTML_ANCHOR = re.compile(r"<a\s+[^>]*?\b(?:name|id)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+_KANA = re.compile(r"[\u3040-\u30ff]")
+INTRO_ANCHOR = "intro"
+"""Section of what comes before the first heading."""
+
+
+@dataclass(slots=True)
+class _State:
+    doc: Document
+    path: str
+    vocab: Vocabulary
+    diags: Diagnostics
+    tables: TableContext
+    consumed: set[int] = field(default_factory=set)
+    table_entries: list[ErrorEntry] = field(default_factory=list)
+
+
+def parse_document(
+    text: str,
+    *,
+    path: str,
+    doc_id: str,
+    vocab: Vocabulary,
+    diags: Diagnostics,
+    default_locale: str = "en",
+) -> Document:
+    """Parse one document. ``text`` is already decoded with ``\\n`` line ends."""
+    fm, body = split_front_matter(text, path, diags)
+    root = SyntaxTreeNode(markdown_parser().parse(body))
+    doc = Document(
+        id=doc_id,
+        source=path,
+        title=fm.title or "",
+        description=fm.description,
+        locale=fm.locale or _guess_locale(body, default_locale),
+        date=fm.date,
+        meta=fm.meta,
+        line_offset=fm.line_count,
+    )
+    state = _State(
+        doc=doc,
+        path=path,
+        vocab=vocab,
+        diags=diags,
+        tables=TableContext(path, body.split("\n"), vocab, diags),
+    )
+    segments = _segments(root, state)
+    if not doc.title:
+        first = next((s for s in segments if s.level == 1 and s.title), None)
+        doc.title = first.title if first else PurePosixPath(path).stem
+    entries, state.consumed = heading_entries(segments, vocab)
+    for seg in segments:
+        _walk(seg.blocks, seg, state, top_level=True, in_list=False)
+    _collect_links_and_anchors(root, state)
+    doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))
+    _number(doc)
+    return doc
+
+
+def _guess_locale(body: str, default: str) -> str:
+    """No locale in the front matter: Japanese when kana are common, else the default."""
+    kana = len(_KANA.findall(body))
+    return "ja-JP" if kana >= 50 or (kana and kana * 50 >= len(body)) else default
+
+
+def _segments(root: SyntaxTreeNode, state: _State) -> list[Segment]:
+    anchors = AnchorRegistry(state.path, state.diags)
+    segments = [Segment(None, INTRO_ANCHOR, state.doc.title, 0, 1, [])]
+    for node in root.children:
+        if node.type != "heading":
+            segments[-1].blocks.append(node)
+            continue
+        line = line_of(node)
+        parts = parts_of(node, line)
+        title = parts.text if parts else ""
+        explicit = parts.anchors[0] if parts and parts.anchors else None
+        anchor = anchors.claim(explicit or slugify(title), line, explicit=explicit is not None)
+        level = int(node.tag[1]) if node.tag[1:].isdigit() else 1
+        state.doc.sections.append(Section(anchor=anchor, title=title, level=level, line=line))
+        segments.append(
+            Segment(node, anchor, title, level, line, [], heading_label(title, state.vocab))
+        )
+    return segments
+
+
+def _walk(
+    nodes: list[SyntaxTreeNode],
+    seg: Segment,
+    state: _State,
+    *,
+    top_level: bool,
+    in_list: bool,
+    in_step: bool = False,
+) -> None:
+    doc, vocab = state.doc, state.vocab
+    for index, node in enumerate(nodes):
+        kind = node.type
+        if kind == "table":
+            for entry in table_entries(node, state.tables):
+                entry.section = seg.anchor
+                state.table_entries.append(entry)
+        elif kind == "ordered_list" and not in_step:
+            procedure = procedure_from_list(
+                node, title=seg.title, section=seg.anchor, path=state.path, vocab=vocab, diags=state.diags
+            )
+            if procedure is not None:
+                following = nodes[index + 1] if index + 1 < len(nodes) else None
+                fallback = fallback_text(following, vocab)
+                if fallback is not None:
+                    procedure.fallback, procedure.fallback_line = fallback
+                doc.procedures.append(procedure)
+            _walk_items(node, seg, state, in_step=procedure is not None)
+        elif kind in LIST_TYPES:
+            if kind == "bullet_list" and top_level and not in_list and id(node) not in state.consumed:
+                checklist = checklist_from_list(node, title=seg.title, section=seg.anchor, vocab=vocab)
+                if checklist is not None:
+                    doc.checklists.append(checklist)
+            _walk_items(node, seg, state, in_step=in_step)
+        elif kind == "alert":
+            _add_note(node, str(node.info or "note"), node.children[1:], state)
+        elif kind == "blockquote":
+            if not _marker_note(node, state):
+                _walk(node.children, seg, state, top_level=False, in_list=in_list, in_step=in_step)
+        elif kind == "paragraph":
+            _includes(node, state)
+
+
+def _walk_items(lst: SyntaxTreeNode, seg: Segment, state: _State, *, in_step: bool) -> None:
+    for li in lst.children:
+        _walk(li.children, seg, state, top_level=False, in_list=True, in_step=in_step)
+
+
+def _add_note(node: SyntaxTreeNode, kind: str, body: list[SyntaxTreeNode], state: _State) -> None:
+    texts, htmls = [], []
+    for child in body:
+        for sub in [child, *walk(child)]:
+            if sub.type == "paragraph":
+                parts = parts_of(sub, line_of(node))
+                if parts and parts.text:
+                    texts.append(parts.text)
+                    htmls.append(parts.html)
+    state.doc.notes.append(
+        Note(kind=kind.lower(), text="\n".join(texts), line=line_of(node), html="\n".join(htmls))
+    )
+
+
+def _marker_note(node: SyntaxTreeNode, state: _State) -> bool:
+    """``> [!NOTE] text`` on one line: markdown-it's alerts need the marker on its own line."""
+    first = node.children[0] if node.children else None
+    if first is None or first.type != "paragraph":
+        return False
+    inline = inline_of(first)
+    if inline is None or inline.token is None:
+        return False
+    m = _NOTE_MARKER.match(inline.token.content)
+    if not m:
+        return False
+    parts = inline_parts(inline.token, line_of(first))
+    text = _NOTE_MARKER.sub("", parts.text)
+    rest = [c for c in node.children[1:]]
+    state.doc.notes.append(Note(kind=m.group(1).lower(), text=text, line=line_of(node), html=parts.html))
+    if rest:
+        _add_note(node, m.group(1), rest, state)
+        extra = state.doc.notes.pop()
+        state.doc.notes[-1].text = "\n".join(t for t in (text, extra.text) if t)
+        state.doc.notes[-1].html = "\n".join(h for h in (parts.html, extra.html) if h)
+    return True
+
+
+def _includes(node: SyntaxTreeNode, state: _State) -> None:
+    inline = inline_of(node)
+    if inline is None or inline.token is None:
+        return
+    for m in _INCLUDE.finditer(inline.token.content):
+        state.doc.includes.append(Link(href=m.group(2), line=line_of(node), kind="include"))
+
+
+def _collect_links_and_anchors(root: SyntaxTreeNode, state: _State) -> None:
+    doc = state.doc
+    include_hrefs = {inc.href for inc in doc.includes}
+    anchors = [s.anchor for s in doc.sections]
+    for node in walk(root):
+        if node.type == "inline" and node.token is not None:
+            parts = inline_parts(node.token, line_of(node))
+            doc.links.extend(link for link in parts.links if link.href not in include_hrefs)
+            anchors.extend(parts.anchors)
+        elif node.type == "html_block":
+            links, _ = html_fragment_parts(node.content, line_of(node))
+            doc.links.extend(links)
+            anchors.extend(_HTML_ANCHOR.findall(node.content))
+    # Links inside table cells come through the inline walk too (cells are inline tokens).
+    doc.anchors = list(dict.fromkeys(anchors))
+
+
+def _with_ids(entries: list[ErrorEntry]) -> list[ErrorEntry]:
+    """``<section>`` for a section's only entry, else ``<section>-<n>``: stable under edits elsewhere."""
+    per_section: dict[str, int] = {}
+    for entry in entries:
+        per_section[entry.section] = per_section.get(entry.section, 0) + 1
+    seen: dict[str, int] = {}
+    for entry in entries:
+        if per_section[entry.section] == 1:
+            entry.id = entry.section
+        else:
+            seen[entry.section] = seen.get(entry.section, 0) + 1
+            entry.id = f"{entry.section}-{seen[entry.section]}"
+    return entries
+
+
+def _number(doc: Document) -> None:
+    """Procedure and checklist ids: ``<section>-procedure``, ``-procedure-2`` when several."""
+    for kind, things in (("procedure", doc.procedures), ("checklist", doc.checklists)):
+        things.sort(key=lambda t: t.line)
+        per_section: dict[str, int] = {}
+        for thing in things:
+            per_section[thing.section] = per_section.get(thing.section, 0) + 1
+        seen: dict[str, int] = {}
+        for thing in things:
+            seen[thing.section] = seen.get(thing.section, 0) + 1
+            suffix = "" if per_section[thing.section] == 1 else f"-{seen[thing.section]}"
+            thing.id = f"{thing.section}-{kind}{suffix}"
+    doc.notes.sort(key=lambda n: n.line)

@@ -1,0 +1,244 @@
+"""Heading-style error entries: a heading that names one error, then labelled parts.
+
+Parts are **bold labels** (``**Cause:** …``, ``**Error code**: X <br> **Error message**: Y``)
+or sub-headings that are labels (``#### Resolution``, ``### 解決策``, ``##### Cause 1: …``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+
+from compiler.model import Cause, ErrorEntry, Item, Link
+from compiler.parse.blocks import LIST_TYPES, fence_command, inline_of, line_of, list_items
+from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
+from compiler.parse.inline import inline_parts
+from compiler.parse.vocab import Vocabulary
+
+_BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
+_LABEL_SPLIT = re.compile(r"^(.{1,40}?)\s*(?:\d+\s*)?[:：]\s*(.*)$", re.DOTALL)
+_PLAIN_LABEL = re.compile(r"^\s*([^:：]{1,40}?)\s*[:：]\s*")
+
+
+@dataclass(slots=True)
+class Part:
+    role: str
+    line: int
+    texts: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A heading and the blocks up to the next heading."""
+
+    heading: SyntaxTreeNode | None
+    anchor: str
+    title: str
+    level: int
+    line: int
+    blocks: list[SyntaxTreeNode]
+    label: tuple[str, str] | None = None
+    """(role, rest) when the heading itself is a part label ("Resolution", "Cause 1: …")."""
+
+
+def heading_label(title: str, vocab: Vocabulary) -> tuple[str, str] | None:
+    """The heading as a part label: whole text, or "Label: rest" / "Label 1: rest"."""
+    role = vocab.label_role(title)
+    if role is not None:
+        return role, ""
+    m = _LABEL_SPLIT.match(title)
+    if m:
+        role = vocab.label_role(m.group(1))
+        if role is not None:
+            return role, m.group(2).strip()
+    return None
+
+
+def is_part_heading(label: tuple[str, str] | None) -> bool:
+    """A label heading is a part of its parent unless it names the error itself ("Error code: X")."""
+    return label is not None and (label[0] in ("cause", "fix") or not label[1])
+
+
+def heading_entries(segments: list[Segment], vocab: Vocabulary) -> tuple[list[ErrorEntry], set[int]]:
+    """Entries from heading blocks, and the ids of the list nodes they consumed."""
+    entries: dict[int, ErrorEntry] = {}
+    consumed: set[int] = set()
+    for i in reversed(range(len(segments))):
+        seg = segments[i]
+        if seg.heading is None or is_part_heading(seg.label):
+            continue
+        parts: list[Part] = []
+        used: list[SyntaxTreeNode] = []
+        current = _read_blocks(seg.blocks, None, parts, used, vocab)
+        j = i + 1
+        while j < len(segments) and segments[j].level > seg.level:
+            sub = segments[j]
+            if j in entries:
+                break  # a nested entry of its own
+            if is_part_heading(sub.label):
+                assert sub.label is not None
+                current = Part(role=sub.label[0], line=sub.line)
+                if sub.label[1]:
+                    current.texts.append(sub.label[1])
+                parts.append(current)
+            current = _read_blocks(sub.blocks, current, parts, used, vocab)
+            j += 1
+        entry = _entry(seg, parts, vocab)
+        if entry is not None:
+            entries[i] = entry
+            consumed.update(id(n) for n in used)
+    return [entries[i] for i in sorted(entries)], consumed
+
+
+def _read_blocks(
+    blocks: list[SyntaxTreeNode],
+    current: Part | None,
+    parts: list[Part],
+    used: list[SyntaxTreeNode],
+    vocab: Vocabulary,
+) -> Part | None:
+    for node in blocks:
+        if node.type == "paragraph":
+            for role, token, line in _label_runs(node, vocab):
+                parts_ = inline_parts(token, line)
+                if role is not None:
+                    current = Part(role=role, line=line)
+                    parts.append(current)
+                if current is None:
+                    continue
+                if parts_.text:
+                    current.texts.append(parts_.text)
+                    current.items.append(Item(text=parts_.text, line=line, html=parts_.html))
+                current.links.extend(parts_.links)
+        elif current is None:
+            continue
+        elif node.type in LIST_TYPES:
+            items = list_items(node, vocab)
+            current.items.extend(items)
+            current.texts.extend(i.text for i in items)
+            if node.type == "bullet_list":
+                used.append(node)
+        elif node.type in ("fence", "code_block"):
+            cmd = fence_command(node, vocab)
+            if cmd is not None:
+                current.items.append(Item(text=cmd.code, line=cmd.line))
+    return current
+
+
+def _label_runs(node: SyntaxTreeNode, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
+    """Split a paragraph at labels that start a line: ``**Cause:** …``, ``Resolution: …``."""
+    inline = inline_of(node)
+    if inline is None or inline.token is None:
+        return []
+    children = inline.token.children or []
+    line = line_of(node)
+    runs: list[tuple[str | None, list[Token], int]] = [(None, [], line)]
+    at_start = True
+    i = 0
+    current_line = line
+    while i < len(children):
+        child = children[i]
+        if at_start and child.type == "strong_open":
+            close = next(
+                (k for k in range(i + 1, len(children)) if children[k].type == "strong_close"), None
+            )
+            if close is not None:
+                label = "".join(c.content for c in children[i + 1 : close])
+                role = vocab.label_role(label)
+                if role is not None:
+                    runs.append((role, [], current_line))
+                    i = close + 1
+                    _strip_leading_colon(children, i)
+                    at_start = False
+                    continue
+        if at_start and child.type == "text":
+            m = _PLAIN_LABEL.match(child.content)
+            role = vocab.label_role(m.group(1)) if m else None
+            if m and role is not None:
+                runs.append((role, [], current_line))
+                rest = child.copy()
+                rest.content = child.content[m.end() :]
+                runs[-1][1].append(rest)
+                i += 1
+                at_start = False
+                continue
+        breaks = child.type in ("softbreak", "hardbreak") or (
+            child.type == "html_inline" and bool(_BR.match(child.content.strip()))
+        )
+        if breaks:
+            current_line += 1 if child.type != "html_inline" else 0
+        elif child.type == "text" and not child.content.strip():
+            pass  # spaces before a label keep us at the line start
+        else:
+            at_start = False
+        if breaks:
+            at_start = True
+        runs[-1][1].append(child)
+        i += 1
+    out = []
+    for role, tokens, run_line in runs:
+        if role is None and not tokens:
+            continue
+        token = Token("inline", "", 0, children=tokens, content="".join(t.content for t in tokens))
+        out.append((role, token, run_line))
+    return out
+
+
+def _strip_leading_colon(children: list[Token], index: int) -> None:
+    if index < len(children) and children[index].type == "text":
+        stripped = children[index].content.lstrip()
+        if stripped[:1] in (":", "："):
+            children[index] = children[index].copy()
+            children[index].content = stripped[1:]
+
+
+def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | None:
+    roles = {p.role for p in parts}
+    heading_codes = _heading_codes(seg, vocab)
+    if "fix" not in roles or not (roles & {"message", "code", "cause"} or heading_codes):
+        return None
+    messages = [t for p in parts if p.role == "message" for t in p.texts]
+    title = seg.label[1] if seg.label else seg.title
+    message = "\n".join(messages) or title
+    codes = list(heading_codes)
+    for p in parts:
+        if p.role == "code":
+            codes.extend(codes_in_code_context(" ".join(p.texts)))
+    codes.extend(codes_in_text(message))
+    causes = [
+        Cause(text=_flatten(item), line=item.line, html=item.html)
+        for p in parts
+        if p.role == "cause"
+        for item in p.items or [Item(text=t, line=p.line) for t in p.texts]
+    ]
+    actions = [item for p in parts if p.role == "fix" for item in p.items]
+    links = [link for p in parts for link in p.links]
+    return ErrorEntry(
+        id="",
+        section=seg.anchor,
+        line=seg.line,
+        message=message,
+        codes=list(dict.fromkeys(codes)),
+        causes=causes,
+        actions=actions,
+        links=links,
+        shape="heading",
+    )
+
+
+def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
+    if seg.label is not None and seg.label[0] == "code":
+        return codes_in_code_context(seg.label[1])
+    codes = codes_in_text(seg.title)
+    if " " not in seg.title.strip():
+        codes.extend(identifier_codes(seg.title))
+    return list(dict.fromkeys(codes))
+
+
+def _flatten(item: Item) -> str:
+    return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()

@@ -1,0 +1,143 @@
+"""Inline content: plain text, raw HTML, links, images and code spans of an inline token.
+
+markdown-it gives a line only to block tokens; a child's line is the block's first
+line plus the line breaks before it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from compiler.model import Image, Link
+from compiler.parse.markdown import markdown_parser
+
+_BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_ANCHOR_TAG = re.compile(r"<a\s+(?:name|id)\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.IGNORECASE)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_A_HREF = re.compile(r"<a\b[^>]*\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
+_ATTR = r"\b{name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
+# Hugo shortcodes: keep the words a reader sees, drop the machinery.
+_SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+[^}]*?\btext\s*=\s*\"([^\"]*)\"[^}]*?[>%]\}\}")
+_SHORTCODE_HEADING = re.compile(r"\{\{[<%]\s*heading\s+\"([^\"]*)\"\s*[>%]\}\}")
+_SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+@dataclass(slots=True)
+class InlineParts:
+    """Everything a rule needs from one inline token."""
+
+    text: str
+    html: str
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    code_spans: list[tuple[str, int]] = field(default_factory=list)
+    """(code, line) of every code span."""
+    anchors: list[str] = field(default_factory=list)
+    """``<a name="…">`` ids found in the inline HTML."""
+
+
+def attr(tag: str, name: str) -> str | None:
+    m = re.search(_ATTR.format(name=re.escape(name)), tag, re.IGNORECASE)
+    if not m:
+        return None
+    return html.unescape(next(g for g in m.groups() if g is not None))
+
+
+def clean_text(text: str) -> str:
+    """Shortcodes replaced by their words, spaces collapsed per line, blank lines dropped."""
+    text = _SHORTCODE_HEADING.sub(r"\1", text)
+    text = _SHORTCODE_TEXT.sub(r"\1", text)
+    text = _SHORTCODE.sub("", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def inline_parts(token: Token, line: int) -> InlineParts:
+    """Split an ``inline`` token into text, HTML and the things inside it."""
+    children = token.children or []
+    md = markdown_parser()
+    rendered = md.renderer.renderInline(children, md.options, {}).strip()
+    parts = InlineParts(text="", html=rendered)
+    text: list[str] = []
+    current = line
+    for child in children:
+        kind = child.type
+        if kind == "text":
+            text.append(child.content)
+        elif kind == "code_inline":
+            text.append(child.content)
+            parts.code_spans.append((child.content, current))
+        elif kind == "softbreak":
+            # A wrapped line: a space in English, nothing between two CJK characters.
+            text.append(" ")
+            current += 1
+        elif kind == "hardbreak":
+            text.append("\n")
+            current += 1
+        elif kind == "html_inline":
+            _html_inline(child.content, current, text, parts)
+        elif kind == "link_open":
+            href = str(child.attrGet("href") or "")
+            parts.links.append(Link(href=href, line=current))
+        elif kind == "image":
+            src = str(child.attrGet("src") or "")
+            parts.images.append(Image(src=src, alt=child.content, line=current))
+    joined = _CJK_BREAK.sub("", "".join(text))
+    parts.text = clean_text(joined)
+    return parts
+
+
+def _html_inline(raw: str, line: int, text: list[str], parts: InlineParts) -> None:
+    if _BR.match(raw.strip()):
+        text.append("\n")
+        return
+    anchor = _ANCHOR_TAG.match(raw)
+    if anchor:
+        parts.anchors.append(anchor.group(1))
+        return
+    if _IMG_TAG.match(raw):
+        src = attr(raw, "src")
+        if src:
+            parts.images.append(Image(src=src, alt=attr(raw, "alt") or "", line=line))
+        return
+    href = _A_HREF.match(raw)
+    if href:
+        parts.links.append(Link(href=html.unescape(next(g for g in href.groups() if g)), line=line))
+
+
+def html_fragment_parts(fragment: str, line: int) -> tuple[list[Link], list[Image]]:
+    """Links and images inside a rendered HTML fragment (cell items, raw HTML blocks)."""
+    links = [
+        Link(href=html.unescape(next(g for g in m.groups() if g is not None)), line=line)
+        for m in _A_HREF.finditer(fragment)
+    ]
+    images = [
+        Image(src=attr(m.group(0), "src") or "", alt=attr(m.group(0), "alt") or "", line=line)
+        for m in _IMG_TAG.finditer(fragment)
+        if attr(m.group(0), "src")
+    ]
+    return links, images
+
+
+def strip_tags(fragment: str) -> str:
+    return clean_text(html.unescape(_TAG.sub("", fragment)))
+
+
+def plain(tokens: Sequence[Token]) -> str:
+    """Plain text of a run of block tokens (paragraph inlines joined by newlines)."""
+    out = []
+    for tok in tokens:
+        if tok.type == "inline":
+            out.append(inline_parts(tok, (tok.map or [0])[0] + 1).text)
+        elif tok.type in ("fence", "code_block"):
+            out.append(tok.content.rstrip("\n"))
+    return "\n".join(t for t in out if t)

@@ -1,0 +1,78 @@
+"""Jumps between steps: "If you locate it, go directly to step 7.", "見つかった場合は、手順 7. に進みます。"."""
+
+from __future__ import annotations
+
+import re
+
+from compiler.model import Jump
+from compiler.parse.vocab import Vocabulary
+
+# Sentence ends: Japanese full stops, or ./!/? followed by space and a capital or bracket.
+# "手順 7. に進みます" is not split: the period after a step number is followed by kana.
+_SENTENCE = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+(?=[A-Z(\[*「])|\n+")
+_CLAUSE_SEP = re.compile(r"[、,，;；]")
+_LEAD_NOISE = re.compile(r"^[\s(（\[「*_]+")
+_TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_]+$")
+_THEN = re.compile(r"(?:\s*,?\s*\b(?:then|and)\b\s*|\s*(?:次に|その後|そして)\s*)$", re.IGNORECASE)
+_LABEL = re.compile(r"^([^:：]{2,80})[:：]\s")
+
+
+def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jump]:
+    """Every jump phrase in a step's text, with its condition clause when there is one."""
+    jumps: list[Jump] = []
+    label = _LABEL.match(text)
+    for sentence in (s.strip() for s in _SENTENCE.split(text)):
+        if not sentence:
+            continue
+        claimed: list[tuple[int, int]] = []
+        for pattern in vocab.jumps:
+            for m in pattern.regex.finditer(sentence):
+                if any(a <= m.start() < b for a, b in claimed):
+                    continue
+                claimed.append((m.start(), m.end()))
+                to = int(m.group("to"))
+                last_group = m.groupdict().get("last")
+                last = int(last_group) if last_group else None
+                kind = pattern.kind
+                if kind == "forward" and to <= number:
+                    kind = "back"
+                condition = _condition(sentence, m.start(), m.end(), vocab)
+                if condition is None and label is not None:
+                    # "iOS 12.2 and later: ... Then continue to step 3." — the label is the case.
+                    condition = label.group(1).strip()
+                jumps.append(
+                    Jump(
+                        to=to,
+                        condition=condition,
+                        line=line,
+                        kind=kind,
+                        last=last,
+                        phrase=m.group(0),
+                    )
+                )
+    return jumps
+
+
+def _condition(sentence: str, start: int, end: int, vocab: Vocabulary) -> str | None:
+    before = _THEN.sub("", _TRAIL_NOISE.sub("", sentence[:start]))
+    before = _TRAIL_NOISE.sub("", before)
+    if before:
+        # The condition is the last clause before the jump.
+        clauses = [c for c in _CLAUSE_SEP.split(before) if c.strip()]
+        candidates = [before, clauses[-1]] if clauses else [before]
+        for clause in candidates:
+            clause = _LEAD_NOISE.sub("", clause).strip()
+            lowered = clause.lower()
+            if any(_starts_with_word(lowered, w) for w in vocab.condition_leading):
+                return clause
+            if any(clause.endswith(w) for w in vocab.condition_trailing):
+                return clause
+    after = _LEAD_NOISE.sub("", sentence[end:]).strip().rstrip(".。)）")
+    lowered = after.lower()
+    if after and any(_starts_with_word(lowered, w) for w in vocab.condition_leading):
+        return after
+    return None
+
+
+def _starts_with_word(text: str, word: str) -> bool:
+    return text.startswith(word) and (len(text) == len(word) or not text[len(word)].isalnum())

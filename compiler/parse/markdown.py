@@ -1,0 +1,19 @@
+"""The one MarkdownIt setup every rule parses with."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """CommonMark + tables + GitHub alerts, raw HTML kept (cells are full of it).
+
+    Built on first use, not at import: importing the package does no work.
+    Front matter is split off by :mod:`compiler.parse.frontmatter` before parsing.
+    """
+    md = MarkdownIt("commonmark", {"html": True, "alerts": True})
+    md.enable(["table", "strikethrough"])
+    return md

@@ -1,0 +1,157 @@
+"""Procedures (ordered lists of steps, with jumps and a fallback) and checklists (bullet lists)."""
+
+from __future__ import annotations
+
+from markdown_it.tree import SyntaxTreeNode
+
+from compiler.diagnostics import Diagnostics
+from compiler.model import Checklist, ChecklistItem, Procedure, Step
+from compiler.parse.blocks import (
+    descendant_commands,
+    item_content,
+    list_items,
+    parts_of,
+    walk,
+)
+from compiler.parse.jumps import find_jumps
+from compiler.parse.vocab import Vocabulary, normalise_label
+
+MIN_STEPS = 2
+"""A one-item ordered list is a numbered remark, not a procedure."""
+
+
+def procedure_from_list(
+    lst: SyntaxTreeNode,
+    *,
+    title: str,
+    section: str,
+    path: str,
+    vocab: Vocabulary,
+    diags: Diagnostics,
+) -> Procedure | None:
+    items = [li for li in lst.children if li.type == "list_item"]
+    if len(items) < MIN_STEPS:
+        return None
+    start = _start(lst)
+    procedure = Procedure(id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section)
+    for index, li in enumerate(items):
+        number = start + index
+        content = item_content(li, vocab)
+        step = Step(
+            number=number,
+            text=content.text,
+            line=content.line,
+            html=content.html,
+            commands=list(content.commands),
+            images=list(content.images),
+            links=list(content.links),
+        )
+        step.jumps.extend(find_jumps(content.text, content.line, number, vocab))
+        for nested in content.nested:
+            step.children.extend(list_items(nested, vocab))
+            step.commands.extend(descendant_commands(nested, vocab))
+            for sub in walk(nested):
+                if sub.type != "list_item":
+                    continue
+                sub_content = item_content(sub, vocab)
+                step.images.extend(sub_content.images)
+                step.links.extend(sub_content.links)
+                if nested.type == "bullet_list":
+                    # "* iOS 12.2 and later: … Then continue to step 3." branches of this step.
+                    step.jumps.extend(find_jumps(sub_content.text, sub_content.line, number, vocab))
+        procedure.steps.append(step)
+    _check_numbering(items, start, path, diags)
+    return procedure
+
+
+def _start(lst: SyntaxTreeNode) -> int:
+    raw = lst.attrs.get("start") if lst.attrs else None
+    try:
+        return int(raw) if raw is not None else 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def _check_numbering(items: list[SyntaxTreeNode], start: int, path: str, diags: Diagnostics) -> None:
+    """Authors who number by hand skip numbers; readers (and jumps) count positions."""
+    written: list[int] = []
+    for li in items:
+        info = li.info if isinstance(li.info, str) else ""
+        if not info.isdigit():
+            return
+        written.append(int(info))
+    if len(set(written)) <= 1:
+        return  # "1. 1. 1." lazy numbering: positions are what the reader sees
+    expected = list(range(start, start + len(items)))
+    for li, number, position in zip(items, written, expected, strict=True):
+        if number != position:
+            diags.warning(
+                path,
+                li.map[0] + 1 if li.map else 1,
+                f"step written as {number}. is step {position} as rendered; jumps count rendered "
+                f"positions — renumber the list so the two agree",
+                "step-numbering",
+            )
+            return
+
+
+def fallback_text(node: SyntaxTreeNode | None, vocab: Vocabulary) -> tuple[str, int] | None:
+    """The paragraph right after a procedure, when it says what to do if all of it failed."""
+    if node is None or node.type != "paragraph":
+        return None
+    parts = parts_of(node)
+    if parts is None or not parts.text:
+        return None
+    if any(rx.search(parts.text) for rx in vocab.fallback):
+        return parts.text, node.map[0] + 1 if node.map else 1
+    return None
+
+
+def checklist_from_list(
+    lst: SyntaxTreeNode, *, title: str, section: str, vocab: Vocabulary
+) -> Checklist | None:
+    """A bullet list of checks; lists of links ("Next steps") and one-liners are not."""
+    if normalise_label(title) in vocab.checklist_skip:
+        return None
+    items = [li for li in lst.children if li.type == "list_item"]
+    if len(items) < MIN_STEPS:
+        return None
+    checklist = Checklist(id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section)
+    link_items = 0
+    for li in items:
+        content = item_content(li, vocab)
+        if _mostly_link(li):
+            link_items += 1
+        entry = ChecklistItem(
+            text=content.text,
+            line=content.line,
+            html=content.html,
+            commands=list(content.commands),
+        )
+        for nested in content.nested:
+            entry.children.extend(list_items(nested, vocab))
+            entry.commands.extend(descendant_commands(nested, vocab))
+        checklist.items.append(entry)
+    if link_items * 2 >= len(items):
+        return None
+    return checklist
+
+
+def _mostly_link(li: SyntaxTreeNode) -> bool:
+    """An item whose words are mostly link text is navigation, not a check."""
+    total = linked = 0
+    for node in walk(li):
+        if node.type != "inline" or node.token is None:
+            continue
+        depth = 0
+        for child in node.token.children or []:
+            if child.type == "link_open":
+                depth += 1
+            elif child.type == "link_close":
+                depth = max(depth - 1, 0)
+            elif child.type in ("text", "code_inline"):
+                n = len(child.content.strip())
+                total += n
+                if depth:
+                    linked += n
+    return total > 0 and linked * 2 >= total

@@ -1,0 +1,271 @@
+"""Error tables: a header with an error column and a fix column; each row is one entry.
+
+Also the vertical shape (``問題 | … / 現象 | … / 解決策 | …``: labels down the first
+column). Cells are rendered to HTML by markdown-it and rebuilt as item trees by
+:mod:`compiler.parse.cells`, so malformed ``<ul><li>`` never becomes run-on text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it.tree import SyntaxTreeNode
+
+from compiler.diagnostics import Diagnostics
+from compiler.model import Cause, ErrorEntry, Item
+from compiler.parse.blocks import inline_of, line_of
+from compiler.parse.cells import cell_items, cell_lines
+from compiler.parse.codes import codes_in_code_context, codes_in_text
+from compiler.parse.inline import html_fragment_parts, strip_tags
+from compiler.parse.markdown import markdown_parser
+from compiler.parse.vocab import Vocabulary
+
+_LINE_START = r"(?:^|<br\s*/?>|</br>|<p>|</p>|<li>|\n)\s*"
+
+
+@dataclass(slots=True)
+class TableContext:
+    path: str
+    source_lines: list[str]
+    vocab: Vocabulary
+    diags: Diagnostics
+
+
+def table_entries(table: SyntaxTreeNode, ctx: TableContext) -> list[ErrorEntry]:
+    """Entries of an error table, or an empty list when the table is something else."""
+    rows = _rows(table)
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    roles = [ctx.vocab.header_role(strip_tags(html)) for html in header.cells]
+    vertical = _vertical_entry(rows, ctx)
+    if vertical is not None:
+        return [vertical]
+    columns = _columns(roles)
+    if columns is None:
+        return []
+    _check_cell_counts(rows, ctx)
+    entries: list[ErrorEntry] = []
+    for row in body:
+        entry = _row_entry(row, columns, ctx)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    cells: list[str]
+    """Each cell's inline content rendered to (raw) HTML."""
+
+
+@dataclass(slots=True)
+class _Columns:
+    message: int
+    code: int | None
+    cause: int | None
+    fix: int
+
+
+def _rows(table: SyntaxTreeNode) -> list[_Row]:
+    md = markdown_parser()
+    rows: list[_Row] = []
+    for node in table.children:
+        for tr in node.children:
+            if tr.type != "tr":
+                continue
+            line = line_of(tr)
+            cells = []
+            for cell in tr.children:
+                inline = inline_of(cell)
+                children = inline.token.children if inline and inline.token else None
+                cells.append(md.renderer.renderInline(children or [], md.options, {}).strip())
+            rows.append(_Row(line, cells))
+    return rows
+
+
+def _columns(roles: list[str | None]) -> _Columns | None:
+    def first(*wanted: str) -> int | None:
+        return next((i for i, r in enumerate(roles) if r in wanted), None)
+
+    fix = first("fix")
+    code = first("code")
+    message = first("error")
+    if fix is None or (message is None and code is None):
+        return None
+    cause = first("cause")
+    if cause is None and message is not None:
+        # "Error message | Issue | Resolution": a second error-like column explains the first.
+        cause = next((i for i, r in enumerate(roles) if r == "error" and i != message), None)
+    return _Columns(message=message if message is not None else code, code=code, cause=cause, fix=fix)  # type: ignore[arg-type]
+
+
+def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
+    def cell(i: int | None) -> str:
+        return row.cells[i] if i is not None and i < len(row.cells) else ""
+
+    message_parts = split_labelled(cell(cols.message), ctx.vocab)
+    message_lines: list[str] = []
+    codes: list[str] = []
+    for role, fragment in message_parts:
+        lines = cell_lines(fragment)
+        if role == "code":
+            codes.extend(codes_in_code_context(" ".join(lines)))
+        else:
+            message_lines.extend(lines)
+    if cols.code is not None:
+        code_text = " ".join(cell_lines(cell(cols.code)))
+        codes = codes_in_code_context(code_text) + codes
+        if cols.code == cols.message:
+            # A code-only column: the message is what remains besides the bare code.
+            message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
+    message = "\n".join(message_lines)
+    codes = _unique(codes + codes_in_text(message))
+    causes: list[Cause] = []
+    if cols.cause is not None and cols.cause != cols.message:
+        causes.extend(_causes(cell(cols.cause), row.line))
+    actions: list[Item] = []
+    for role, fragment in split_labelled(cell(cols.fix), ctx.vocab):
+        if role == "cause":
+            causes.extend(_causes(fragment, row.line))
+        else:
+            actions.extend(cell_items(fragment, row.line))
+    if not message and not codes:
+        if actions or causes:
+            ctx.diags.warning(
+                ctx.path,
+                row.line,
+                "table row has guidance but no error text or code; it is left out",
+                "table-row",
+            )
+        return None
+    links = []
+    for i in sorted({cols.message, cols.fix, *(c for c in (cols.code, cols.cause) if c is not None)}):
+        links.extend(html_fragment_parts(cell(i), row.line)[0])
+    return ErrorEntry(
+        id="",
+        section="",
+        line=row.line,
+        message=message,
+        codes=codes,
+        causes=causes,
+        actions=actions,
+        links=links,
+        shape="table",
+    )
+
+
+def _causes(fragment: str, line: int) -> list[Cause]:
+    """Each top-level item of a cause cell is one cause; nested items stay in its text."""
+    out = []
+    for item in cell_items(fragment, line):
+        text = "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
+        if text:
+            out.append(Cause(text=text, line=line, html=item.html))
+    return out
+
+
+def _flatten(item: Item) -> str:
+    return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
+
+
+def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
+    """Two-column key/value tables: the labels run down the first column."""
+    if any(len(r.cells) != 2 for r in rows) or len(rows) < 2:
+        return None
+    roles = [ctx.vocab.label_role(strip_tags(r.cells[0])) for r in rows]
+    if "fix" not in roles or not any(r in ("message", "code") for r in roles):
+        return None
+    if sum(r is not None for r in roles) < len(rows) - 1:
+        return None
+    entry = ErrorEntry(id="", section="", line=rows[0].line, message="", shape="vertical-table")
+    messages: list[str] = []
+    for role, row in zip(roles, rows, strict=True):
+        value = row.cells[1]
+        if role == "message":
+            messages.extend(cell_lines(value))
+        elif role == "code":
+            entry.codes.extend(codes_in_code_context(" ".join(cell_lines(value))))
+        elif role == "cause":
+            entry.causes.extend(_causes(value, row.line))
+        elif role == "fix":
+            entry.actions.extend(cell_items(value, row.line))
+        entry.links.extend(html_fragment_parts(value, row.line)[0])
+    entry.message = "\n".join(messages)
+    entry.codes = _unique(entry.codes + codes_in_text(entry.message))
+    return entry
+
+
+def split_labelled(html: str, vocab: Vocabulary) -> list[tuple[str | None, str]]:
+    """Split a cell at in-cell labels (``**Cause:**``, ``Recommended Action:``, ``**Message**``).
+
+    Returns (role, fragment) pairs; the text before the first label has role None.
+    A label counts only at the start of a line, so "the cause: …" mid-sentence stays text.
+    """
+    rx = _label_regex(vocab)
+    out: list[tuple[str | None, str]] = []
+    role: str | None = None
+    pos = 0
+    for m in rx.finditer(html):
+        word = m.group("bold") or m.group("plain")
+        found = vocab.label_role(word)
+        if found is None:
+            continue
+        out.append((role, html[pos : m.start()]))
+        role, pos = found, m.end()
+    out.append((role, html[pos:]))
+    return [(r, f) for r, f in out if strip_tags(f) or r is not None]
+
+
+def _label_regex(vocab: Vocabulary) -> re.Pattern[str]:
+    return _compile_labels(tuple(w for _, w in vocab.label_words))
+
+
+@lru_cache(maxsize=8)
+def _compile_labels(label_words: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(r"\s*".join(map(re.escape, w.split())) for w in label_words)
+    return re.compile(
+        rf"{_LINE_START}(?:<(?:strong|b)>\s*(?P<bold>{words})\s*[:：]?\s*</(?:strong|b)>\s*[:：]?"
+        rf"|(?P<plain>{words})\s*[:：])",
+        re.IGNORECASE,
+    )
+
+
+def _check_cell_counts(rows: list[_Row], ctx: TableContext) -> None:
+    """markdown-it pads short rows and drops extra cells silently; the source tells."""
+    header_count = _count_cells(ctx.source_lines, rows[0].line)
+    if header_count is None:
+        return
+    for row in rows[1:]:
+        count = _count_cells(ctx.source_lines, row.line)
+        if count is None or count == header_count:
+            continue
+        effect = "extra cells are dropped" if count > header_count else "missing cells are empty"
+        ctx.diags.warning(
+            ctx.path,
+            row.line,
+            f"table row has {count} cells, the header has {header_count}; {effect}",
+            "table-cells",
+        )
+
+
+def _count_cells(lines: list[str], line: int) -> int | None:
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1].strip()
+    # Cut code spans first: a "|" inside `a | b` is not a cell border.
+    text = re.sub(r"`[^`]*`", "``", text)
+    cells = re.split(r"(?<!\\)\|", text)
+    if cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip():
+        cells = cells[:-1]
+    return len(cells)
+
+
+def _unique(codes: list[str]) -> list[str]:
+    return list(dict.fromkeys(codes))
+

@@ -1,0 +1,151 @@
+"""Language vocabularies: header words, labels, jump and fallback phrasings.
+
+Words live in ``vocab/<lang>.toml`` (and in ``runbooks.toml`` for users), never in
+code. Matching uses the union of all languages: Japanese docs keep English labels
+(``**Error**``) and English docs quote Japanese UI, so a doc's locale is no guide.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+VOCAB_KEYS: dict[str, tuple[str, ...]] = {
+    "headers": ("error", "code", "cause", "fix"),
+    "labels": ("code", "message", "cause", "fix"),
+    "jumps": ("forward", "back", "repeat"),
+    "conditions": ("leading", "trailing"),
+    "fallback": ("patterns",),
+    "checklist": ("skip_headings",),
+    "commands": ("programs", "not_commands"),
+}
+"""The tables and keys a vocabulary file may have (used to validate user extensions)."""
+
+RawVocab = Mapping[str, Mapping[str, Sequence[str]]]
+
+_PLURAL_S = re.compile(r"\(s\)|\(es\)")
+_MARKUP = re.compile(r"[*_`\s:：]+")
+
+
+def normalise_label(text: str) -> str:
+    """Header/label comparison key: NFKC, lower case, no markup, spaces, colons or '(s)'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _PLURAL_S.sub("", text)
+    return _MARKUP.sub("", text)
+
+
+@dataclass(slots=True, frozen=True)
+class JumpPattern:
+    kind: str
+    regex: re.Pattern[str]
+
+
+@dataclass(slots=True, frozen=True)
+class Vocabulary:
+    error_headers: frozenset[str]
+    code_headers: frozenset[str]
+    cause_headers: frozenset[str]
+    fix_headers: frozenset[str]
+    code_labels: frozenset[str]
+    message_labels: frozenset[str]
+    cause_labels: frozenset[str]
+    fix_labels: frozenset[str]
+    jumps: tuple[JumpPattern, ...]
+    condition_leading: tuple[str, ...]
+    condition_trailing: tuple[str, ...]
+    fallback: tuple[re.Pattern[str], ...]
+    checklist_skip: frozenset[str]
+    label_words: tuple[tuple[str, str], ...]
+    """(role, word) of every part label as written, longest first, for in-cell labels."""
+    programs: frozenset[str]
+    not_command_langs: frozenset[str]
+    languages: tuple[str, ...]
+
+    def header_role(self, header: str) -> str | None:
+        """``code``, ``error``, ``cause`` or ``fix`` for a table header cell, else None."""
+        key = normalise_label(header)
+        if key in self.code_headers:
+            return "code"
+        if key in self.error_headers:
+            return "error"
+        if key in self.cause_headers:
+            return "cause"
+        if key in self.fix_headers:
+            return "fix"
+        return None
+
+    def label_role(self, label: str) -> str | None:
+        """``code``, ``message``, ``cause`` or ``fix`` for a part label, else None."""
+        key = normalise_label(label)
+        for role, words in (
+            ("code", self.code_labels),
+            ("cause", self.cause_labels),
+            ("fix", self.fix_labels),
+            ("message", self.message_labels),
+        ):
+            if key in words:
+                return role
+        return None
+
+
+def packaged_languages() -> list[str]:
+    folder = resources.files("compiler.parse") / "vocab"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_packaged(lang: str) -> RawVocab:
+    text = (resources.files("compiler.parse") / "vocab" / f"{lang}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
+    """Merge every packaged language with the user's additions (``[vocab.<lang>]``)."""
+    raws: dict[str, list[RawVocab]] = {lang: [load_packaged(lang)] for lang in packaged_languages()}
+    for lang, raw in (extra or {}).items():
+        raws.setdefault(lang, []).append(raw)
+
+    def words(table: str, key: str) -> list[str]:
+        out: list[str] = []
+        for lang in sorted(raws):
+            for raw in raws[lang]:
+                out.extend(raw.get(table, {}).get(key, []))
+        return out
+
+    def labels(table: str, key: str) -> frozenset[str]:
+        return frozenset(normalise_label(w) for w in words(table, key))
+
+    jumps = tuple(
+        JumpPattern(kind, re.compile(rx, re.IGNORECASE))
+        for kind in VOCAB_KEYS["jumps"]
+        for rx in words("jumps", kind)
+    )
+    return Vocabulary(
+        error_headers=labels("headers", "error"),
+        code_headers=labels("headers", "code"),
+        cause_headers=labels("headers", "cause"),
+        fix_headers=labels("headers", "fix"),
+        code_labels=labels("labels", "code"),
+        message_labels=labels("labels", "message"),
+        cause_labels=labels("labels", "cause"),
+        fix_labels=labels("labels", "fix"),
+        jumps=jumps,
+        condition_leading=tuple(w.lower() for w in words("conditions", "leading")),
+        condition_trailing=tuple(
+            sorted(words("conditions", "trailing"), key=len, reverse=True)
+        ),
+        fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
+        checklist_skip=labels("checklist", "skip_headings"),
+        label_words=tuple(
+            sorted(
+                {(role, w) for role in VOCAB_KEYS["labels"] for w in words("labels", role)},
+                key=lambda rw: (-len(rw[1]), rw),
+            )
+        ),
+        programs=frozenset(w.lower() for w in words("commands", "programs")),
+        not_command_langs=frozenset(w.lower() for w in words("commands", "not_commands")),
+        languages=tuple(sorted(raws)),
+    )
