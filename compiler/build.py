@@ -43,7 +43,10 @@ def build(
             generator.generate(compilation.graph, ctx)
         except Exception as exc:  # a bug in one format must not lose the others
             compilation.diagnostics.error(
-                str(out / name), 1, f"the {name} generator failed: {type(exc).__name__}: {exc}", "generator"
+                str(out / name),
+                1,
+                f"the {name} generator failed: {type(exc).__name__}: {exc}",
+                "generator",
             )
     return BuildResult(compilation, wanted, writer.written)
 

@@ -18,7 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runbooks", description="Compile troubleshooting Markdown into runbooks."
     )
-    parser.add_argument("--config", type=Path, help="runbooks.toml to use (default: ./runbooks.toml if present)")
+    parser.add_argument(
+        "--config", type=Path, help="runbooks.toml to use (default: ./runbooks.toml if present)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_build = sub.add_parser("build", help="compile the documents and write every output format")
@@ -63,7 +65,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _source(arg: Path | None, config: Config) -> Path | None:
     source = arg if arg is not None else config.path(config.source)
     if not source.is_dir():
-        print(f"runbooks: source folder '{source}' does not exist or is not a folder", file=sys.stderr)
+        print(
+            f"runbooks: source folder '{source}' does not exist or is not a folder", file=sys.stderr
+        )
         return None
     return source
 
@@ -110,7 +114,17 @@ def _lookup(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         from compiler.generators.json_export import error
 
-        print(dumps({"code": args.code, "entries": [{"document": d.id, "source": d.source, **error(e)} for d, e in found]}), end="")
+        print(
+            dumps(
+                {
+                    "code": args.code,
+                    "entries": [
+                        {"document": d.id, "source": d.source, **error(e)} for d, e in found
+                    ],
+                }
+            ),
+            end="",
+        )
         return 0
     for doc, entry in found:
         print(f"{doc.source}:{entry.line}: {doc.title}")

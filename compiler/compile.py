@@ -35,7 +35,9 @@ def compile_text(
     vocab = vocab or build_vocabulary()
     diags = diags if diags is not None else Diagnostics()
     doc_id = path[:-3] if path.lower().endswith(".md") else path
-    return parse_document(text, path=path, doc_id=doc_id, vocab=vocab, diags=diags, default_locale=default_locale)
+    return parse_document(
+        text, path=path, doc_id=doc_id, vocab=vocab, diags=diags, default_locale=default_locale
+    )
 
 
 def compile_sources(source_root: Path, config: Config) -> Compilation:

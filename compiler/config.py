@@ -114,7 +114,9 @@ def _check_vocab(vocab: dict[str, Any], path: Path) -> None:
                         f"{', '.join(VOCAB_KEYS[table])}"
                     )
                 if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                    raise ConfigError(f"{path}: 'vocab.{lang}.{table}.{key}' must be a list of strings")
+                    raise ConfigError(
+                        f"{path}: 'vocab.{lang}.{table}.{key}' must be a list of strings"
+                    )
 
 
 def find_config(start: Path) -> Path | None:

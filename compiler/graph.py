@@ -93,15 +93,20 @@ class RunbookGraph:
     def code_index(self) -> dict[str, list[str]]:
         """``{code: ["<document id>#<error id>", ...]}`` as in the JSON export."""
         return {
-            c.code: [f"{d.id}#{e.id}" for d, e in self.entries_for_code(c.code)] for c in self.codes()
+            c.code: [f"{d.id}#{e.id}" for d, e in self.entries_for_code(c.code)]
+            for c in self.codes()
         }
 
     # -- procedures --------------------------------------------------------
-    def step_edges(self, doc_id: str, proc: Procedure) -> list[tuple[int, int, str, dict[str, object]]]:
+    def step_edges(
+        self, doc_id: str, proc: Procedure
+    ) -> list[tuple[int, int, str, dict[str, object]]]:
         """(from, to, kind, data) for the next/jump edges between a procedure's steps."""
         out = []
         for step in proc.steps:
-            for _, v, kind, data in self.g.out_edges(step_key(doc_id, proc.id, step.number), keys=True, data=True):
+            for _, v, kind, data in self.g.out_edges(
+                step_key(doc_id, proc.id, step.number), keys=True, data=True
+            ):
                 if kind in ("next", "jump"):
                     out.append((step.number, self.g.nodes[v]["obj"].number, str(kind), dict(data)))
         return sorted(out, key=lambda e: (e[0], e[1], e[2]))
@@ -112,7 +117,9 @@ class RunbookGraph:
         for node in sorted(self.g.nodes):
             data = self.g.nodes[node]
             lines.append(f"{node} [{data['kind']}] line={data.get('line', '')}")
-        for u, v, k, data in sorted(self.g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        for u, v, k, data in sorted(
+            self.g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])
+        ):
             extra = " ".join(f"{a}={data[a]!r}" for a in sorted(data))
             lines.append(f"{u} -{k}-> {v} {extra}".rstrip())
         return "\n".join(lines) + "\n"
@@ -141,15 +148,25 @@ def _add_document(g: nx.MultiDiGraph, doc: Document) -> None:
         return key
 
     for section in doc.sections:
-        g.add_edge(dk, node(f"sec:{doc.id}#{section.anchor}", "section", section, section.line), key="contains")
+        g.add_edge(
+            dk,
+            node(f"sec:{doc.id}#{section.anchor}", "section", section, section.line),
+            key="contains",
+        )
     for entry in doc.errors:
         ek = node(error_key(doc.id, entry.id), "error", entry, entry.line)
         g.add_edge(dk, ek, key="contains")
         for i, cause in enumerate(entry.causes, 1):
-            g.add_edge(ek, node(f"cause:{doc.id}#{entry.id}/{i}", "cause", cause, cause.line), key="has_cause")
+            g.add_edge(
+                ek,
+                node(f"cause:{doc.id}#{entry.id}/{i}", "cause", cause, cause.line),
+                key="has_cause",
+            )
         for i, action in enumerate(entry.actions, 1):
             g.add_edge(
-                ek, node(f"action:{doc.id}#{entry.id}/{i}", "action", action, action.line), key="resolved_by"
+                ek,
+                node(f"action:{doc.id}#{entry.id}/{i}", "action", action, action.line),
+                key="resolved_by",
             )
         for code in entry.codes:
             _add_code(g, code)
@@ -157,7 +174,11 @@ def _add_document(g: nx.MultiDiGraph, doc: Document) -> None:
     for proc in doc.procedures:
         _add_procedure(g, doc, proc, node)
     for checklist in doc.checklists:
-        g.add_edge(dk, node(f"check:{doc.id}#{checklist.id}", "checklist", checklist, checklist.line), key="contains")
+        g.add_edge(
+            dk,
+            node(f"check:{doc.id}#{checklist.id}", "checklist", checklist, checklist.line),
+            key="contains",
+        )
     for i, note in enumerate(doc.notes, 1):
         g.add_edge(dk, node(f"note:{doc.id}#{i}", "note", note, note.line), key="contains")
 
@@ -177,7 +198,9 @@ def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddN
     g.add_edge(doc_key(doc.id), pk, key="contains")
     numbers = {s.number for s in proc.steps}
     for step in proc.steps:
-        g.add_edge(pk, add(step_key(doc.id, proc.id, step.number), "step", step, step.line), key="contains")
+        g.add_edge(
+            pk, add(step_key(doc.id, proc.id, step.number), "step", step, step.line), key="contains"
+        )
     for index, step in enumerate(proc.steps):
         sk = step_key(doc.id, proc.id, step.number)
         for jump in step.jumps:

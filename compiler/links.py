@@ -15,9 +15,7 @@ from compiler.model import Document, Link
 _WEB_SCHEMES = ("http", "https", "mailto", "ftp", "tel", "news")
 
 
-def resolve_links(
-    docs: Mapping[str, Document], known_files: set[str], diags: Diagnostics
-) -> None:
+def resolve_links(docs: Mapping[str, Document], known_files: set[str], diags: Diagnostics) -> None:
     """Fill ``kind`` and ``target`` of every link; report broken ones and missing includes."""
     by_source = {doc.source: doc for doc in docs.values()}
     anchors = {doc.id: {a.lower() for a in doc.anchors} for doc in docs.values()}
@@ -43,7 +41,10 @@ def resolve_links(
             path = _relative_target(doc.source, src)
             if path is None or path not in known_files:
                 diags.warning(
-                    doc.source, image_line, f"image '{src}' not found in the source folder", "missing-image"
+                    doc.source,
+                    image_line,
+                    f"image '{src}' not found in the source folder",
+                    "missing-image",
                 )
 
 
@@ -97,7 +98,10 @@ def _resolve(
         link.kind, link.target = "anchor", f"{doc.id}#{fragment}"
         if fragment and fragment.lower() not in anchors[doc.id]:
             diags.warning(
-                doc.source, link.line, f"link to '#{fragment}': no such anchor in this document", "broken-link"
+                doc.source,
+                link.line,
+                f"link to '#{fragment}': no such anchor in this document",
+                "broken-link",
             )
         return
     path = _relative_target(doc.source, href)

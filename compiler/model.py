@@ -118,6 +118,8 @@ class ErrorEntry:
     links: list[Link] = field(default_factory=list)
     shape: str = "table"
     """Which rule found it: ``table``, ``vertical-table`` or ``heading``."""
+    context: str = ""
+    """The situation the error occurs in, from a table's Operation/Scenario column."""
 
 
 @dataclass(slots=True)

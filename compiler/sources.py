@@ -28,7 +28,9 @@ class SourceFile:
         return self.relative[:-3] if self.relative.lower().endswith(".md") else self.relative
 
 
-def find_sources(root: Path, exclude: tuple[str, ...], diags: Diagnostics) -> tuple[list[Path], set[str]]:
+def find_sources(
+    root: Path, exclude: tuple[str, ...], diags: Diagnostics
+) -> tuple[list[Path], set[str]]:
     """Markdown files under ``root`` (sorted) and every file's relative path (for link checks).
 
     Symlinks that lead outside the folder are refused: a doc set must not read /etc.
@@ -45,12 +47,19 @@ def find_sources(root: Path, exclude: tuple[str, ...], diags: Diagnostics) -> tu
         except OSError:
             continue
         if real != root and root not in real.parents:
-            diags.warning(relative, 1, f"symlink points outside the source folder ({real}); skipped", "symlink")
+            diags.warning(
+                relative,
+                1,
+                f"symlink points outside the source folder ({real}); skipped",
+                "symlink",
+            )
             continue
         if path.is_dir():
             continue
         known.add(relative)
-        if path.suffix.lower() == ".md" and not any(fnmatch.fnmatch(relative, pat) for pat in exclude):
+        if path.suffix.lower() == ".md" and not any(
+            fnmatch.fnmatch(relative, pat) for pat in exclude
+        ):
             markdown.append(path)
     return markdown, known
 

@@ -353,6 +353,7 @@ HOSTILE = [
     "<li>" * 5000,
     "<ul><li>x" * 3000,
     "<b>" * 3000 + "bold",
+    "<em>a<br>" * 3000,
     "&#xD800; &#99999999; &bogus;",
     "\x00\ufffd",
 ]
@@ -374,6 +375,13 @@ def test_deep_nesting_is_capped_and_keeps_the_text() -> None:
     found = walk(items)
     assert len(found) == 3000
     assert max(depth for depth, _ in found) <= _MAX_DEPTH + 4
+
+
+def test_absurd_inline_nesting_is_capped() -> None:
+    (item,) = cell_items("<b>" * 40 + "x" + "</b>" * 40 + "<i>y</i>", 1)
+    assert item.text == "xy"
+    assert item.html.count("<b>") == item.html.count("</b>") < 40
+    assert item.html.endswith("<i>y</i>")
 
 
 def test_deterministic() -> None:

@@ -52,7 +52,9 @@ def get_generator(name: str) -> Generator:
     try:
         return _REGISTRY[name]()
     except KeyError:
-        raise KeyError(f"unknown format '{name}'; available: {', '.join(sorted(_REGISTRY))}") from None
+        raise KeyError(
+            f"unknown format '{name}'; available: {', '.join(sorted(_REGISTRY))}"
+        ) from None
 
 
 def _load_builtin() -> None:

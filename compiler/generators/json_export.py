@@ -47,7 +47,8 @@ def document(doc: Document) -> dict[str, Any]:
         "date": doc.date,
         "sha256": doc.sha256,
         "sections": [
-            {"anchor": s.anchor, "title": s.title, "level": s.level, "line": s.line} for s in doc.sections
+            {"anchor": s.anchor, "title": s.title, "level": s.level, "line": s.line}
+            for s in doc.sections
         ],
         "errors": [error(e) for e in doc.errors],
         "procedures": [procedure(p) for p in doc.procedures],
@@ -70,6 +71,7 @@ def error(entry: ErrorEntry) -> dict[str, Any]:
         "causes": [c.text for c in entry.causes],
         "actions": [item(a) for a in entry.actions],
         "shape": entry.shape,
+        "context": entry.context,
     }
 
 

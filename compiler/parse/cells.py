@@ -62,6 +62,10 @@ _HTML_ELEMENTS = (
     | {"track", "tt", "video"}
 )
 
+# Inline tags open at once beyond this are left out of the HTML (their text stays):
+# open tags are reopened on every line, so unbounded nesting would cost n² time.
+_MAX_INLINE = 16
+
 # Lists nested deeper than this are flattened into the deepest allowed level, so
 # consumers that walk Items recursively stay safe. Real cells nest 2-3 levels.
 _MAX_DEPTH = 12
@@ -197,6 +201,8 @@ class _CellParser(HTMLParser):
         self._segments: list[_Seg] = []
         self._inline: list[tuple[str, str]] = []
         """Inline tags open on the current line: (name, start-tag markup)."""
+        self._dropped: dict[str, int] = {}
+        """Inline tags open but left out of the HTML (beyond ``_MAX_INLINE``), by name."""
         self._skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -211,10 +217,7 @@ class _CellParser(HTMLParser):
         elif tag in _SKIP_TAGS:
             self._skipping += 1
         elif tag in _INLINE_TAGS:
-            markup = _start_tag(tag, attrs)
-            self._segments.append(_Seg(markup=markup))
-            if tag not in _VOID_TAGS:
-                self._inline.append((tag, markup))
+            self._open_inline(tag, attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # ``<br/>`` is one break, not a <br> plus a </br>; ``<b/>`` must not stay open.
@@ -246,8 +249,20 @@ class _CellParser(HTMLParser):
         super().close()
         self._end_line(carry=False)
 
+    def _open_inline(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID_TAGS and len(self._inline) >= _MAX_INLINE:
+            self._dropped[tag] = self._dropped.get(tag, 0) + 1
+            return
+        markup = _start_tag(tag, attrs)
+        self._segments.append(_Seg(markup=markup))
+        if tag not in _VOID_TAGS:
+            self._inline.append((tag, markup))
+
     def _close_inline(self, tag: str) -> None:
         """Close ``tag`` and anything opened inside it; a stray closer is dropped."""
+        if self._dropped.get(tag):
+            self._dropped[tag] -= 1  # the innermost open tags are the dropped ones
+            return
         names = [name for name, _ in self._inline]
         if tag not in names:
             return
@@ -277,6 +292,7 @@ class _CellParser(HTMLParser):
         else:
             self._segments = []
             self._inline.clear()
+            self._dropped.clear()
 
 
 def _events(html: str) -> list[_Event]:

@@ -17,7 +17,7 @@ _IN_TEXT = (
     re.compile(r"(?<![0-9A-Za-z])(0x[0-9A-Fa-f]{4,16})(?![0-9A-Za-z])"),
     # "エラー 34506", "Error 34506", "error code 150097", "エラー コード: 8614"
     re.compile(
-        r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?![\d.,])",
+        r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?!\d|[.,]\d)",
         re.IGNORECASE,
     ),
     # "(407) Proxy Authentication Required"

@@ -21,7 +21,12 @@ from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
 from compiler.parse.inline import html_fragment_parts, inline_parts
 from compiler.parse.markdown import markdown_parser
-from compiler.parse.procedures import checklist_from_list, fallback_text, procedure_from_list
+from compiler.parse.procedures import (
+    checklist_from_list,
+    continuation_groups,
+    fallback_text,
+    procedure_from_lists,
+)
 from compiler.parse.tables import TableContext, table_entries
 from compiler.parse.vocab import Vocabulary
 
@@ -77,7 +82,7 @@ def parse_document(
     if not doc.title:
         first = next((s for s in segments if s.level == 1 and s.title), None)
         doc.title = first.title if first else PurePosixPath(path).stem
-    entries, state.consumed = heading_entries(segments, vocab)
+    entries, state.consumed = heading_entries(segments, vocab, state.tables)
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
     _collect_links_and_anchors(root, state)
@@ -107,7 +112,16 @@ def _segments(root: SyntaxTreeNode, state: _State) -> list[Segment]:
         level = int(node.tag[1]) if node.tag[1:].isdigit() else 1
         state.doc.sections.append(Section(anchor=anchor, title=title, level=level, line=line))
         segments.append(
-            Segment(node, anchor, title, level, line, [], heading_label(title, state.vocab))
+            Segment(
+                node,
+                anchor,
+                title,
+                level,
+                line,
+                [],
+                heading_label(title, state.vocab),
+                list(parts.links) if parts else [],
+            )
         )
     return segments
 
@@ -122,6 +136,7 @@ def _walk(
     in_step: bool = False,
 ) -> None:
     doc, vocab = state.doc, state.vocab
+    groups = continuation_groups(nodes) if not in_step else {}
     for index, node in enumerate(nodes):
         kind = node.type
         if kind == "table":
@@ -129,19 +144,35 @@ def _walk(
                 entry.section = seg.anchor
                 state.table_entries.append(entry)
         elif kind == "ordered_list" and not in_step:
-            procedure = procedure_from_list(
-                node, title=seg.title, section=seg.anchor, path=state.path, vocab=vocab, diags=state.diags
-            )
+            group = groups.get(index)
+            procedure = None
+            if group is not None:
+                procedure = procedure_from_lists(
+                    group,
+                    title=seg.title,
+                    section=seg.anchor,
+                    path=state.path,
+                    vocab=vocab,
+                    diags=state.diags,
+                )
             if procedure is not None:
-                following = nodes[index + 1] if index + 1 < len(nodes) else None
+                last = nodes.index(group[-1]) if group else index
+                following = nodes[last + 1] if last + 1 < len(nodes) else None
                 fallback = fallback_text(following, vocab)
                 if fallback is not None:
                     procedure.fallback, procedure.fallback_line = fallback
                 doc.procedures.append(procedure)
             _walk_items(node, seg, state, in_step=procedure is not None)
         elif kind in LIST_TYPES:
-            if kind == "bullet_list" and top_level and not in_list and id(node) not in state.consumed:
-                checklist = checklist_from_list(node, title=seg.title, section=seg.anchor, vocab=vocab)
+            if (
+                kind == "bullet_list"
+                and top_level
+                and not in_list
+                and id(node) not in state.consumed
+            ):
+                checklist = checklist_from_list(
+                    node, title=seg.title, section=seg.anchor, vocab=vocab
+                )
                 if checklist is not None:
                     doc.checklists.append(checklist)
             _walk_items(node, seg, state, in_step=in_step)
@@ -187,7 +218,9 @@ def _marker_note(node: SyntaxTreeNode, state: _State) -> bool:
     parts = inline_parts(inline.token, line_of(first))
     text = _NOTE_MARKER.sub("", parts.text)
     rest = [c for c in node.children[1:]]
-    state.doc.notes.append(Note(kind=m.group(1).lower(), text=text, line=line_of(node), html=parts.html))
+    state.doc.notes.append(
+        Note(kind=m.group(1).lower(), text=text, line=line_of(node), html=parts.html)
+    )
     if rest:
         _add_note(node, m.group(1), rest, state)
         extra = state.doc.notes.pop()

@@ -16,6 +16,7 @@ from compiler.model import Cause, ErrorEntry, Item, Link
 from compiler.parse.blocks import LIST_TYPES, fence_command, inline_of, line_of, list_items
 from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
 from compiler.parse.inline import inline_parts
+from compiler.parse.tables import TableContext, cause_fix_rows
 from compiler.parse.vocab import Vocabulary
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
@@ -44,6 +45,8 @@ class Segment:
     blocks: list[SyntaxTreeNode]
     label: tuple[str, str] | None = None
     """(role, rest) when the heading itself is a part label ("Resolution", "Cause 1: …")."""
+    links: list[Link] = field(default_factory=list)
+    """Links in the heading text ("Cause 1: [The VM has no Internet access](#…)")."""
 
 
 def heading_label(title: str, vocab: Vocabulary) -> tuple[str, str] | None:
@@ -64,9 +67,15 @@ def is_part_heading(label: tuple[str, str] | None) -> bool:
     return label is not None and (label[0] in ("cause", "fix") or not label[1])
 
 
-def heading_entries(segments: list[Segment], vocab: Vocabulary) -> tuple[list[ErrorEntry], set[int]]:
-    """Entries from heading blocks, and the ids of the list nodes they consumed."""
+def heading_entries(
+    segments: list[Segment], vocab: Vocabulary, tables: TableContext
+) -> tuple[list[ErrorEntry], set[int]]:
+    """Entries from heading blocks, and the ids of the list nodes they consumed.
+
+    Bottom-up, so a heading never swallows a sub-heading that is an entry of its own.
+    """
     entries: dict[int, ErrorEntry] = {}
+    collected: dict[int, list[Part]] = {}
     consumed: set[int] = set()
     for i in reversed(range(len(segments))):
         seg = segments[i]
@@ -74,25 +83,60 @@ def heading_entries(segments: list[Segment], vocab: Vocabulary) -> tuple[list[Er
             continue
         parts: list[Part] = []
         used: list[SyntaxTreeNode] = []
-        current = _read_blocks(seg.blocks, None, parts, used, vocab)
+        current = _read_blocks(seg.blocks, None, parts, used, vocab, tables)
         j = i + 1
         while j < len(segments) and segments[j].level > seg.level:
             sub = segments[j]
-            if j in entries:
+            if j in entries or (not is_part_heading(sub.label) and _names_error(sub, vocab)):
                 break  # a nested entry of its own
             if is_part_heading(sub.label):
                 assert sub.label is not None
                 current = Part(role=sub.label[0], line=sub.line)
                 if sub.label[1]:
                     current.texts.append(sub.label[1])
+                    current.items.append(Item(text=sub.label[1], line=sub.line))
+                current.links.extend(sub.links)
                 parts.append(current)
-            current = _read_blocks(sub.blocks, current, parts, used, vocab)
+            current = _read_blocks(sub.blocks, current, parts, used, vocab, tables)
             j += 1
+        collected[i] = parts
         entry = _entry(seg, parts, vocab)
         if entry is not None:
             entries[i] = entry
             consumed.update(id(n) for n in used)
+    _route_causes(entries, collected, segments)
     return [entries[i] for i in sorted(entries)], consumed
+
+
+def _names_error(seg: Segment, vocab: Vocabulary) -> bool:
+    """Does the segment itself carry **Error code** / **Error message** labels?"""
+    for node in seg.blocks:
+        if node.type == "paragraph" and any(
+            role in ("code", "message") for role, _, _ in _label_runs(node, vocab)
+        ):
+            return True
+    return seg.label is not None and seg.label[0] in ("code", "message") and bool(seg.label[1])
+
+
+def _route_causes(
+    entries: dict[int, ErrorEntry], collected: dict[int, list[Part]], segments: list[Segment]
+) -> None:
+    """An entry whose causes only link to sections (``Cause 1: [text](#anchor)``) takes the
+    fixes of those sections as its actions, one action per cause."""
+    by_anchor = {seg.anchor.lower(): i for i, seg in enumerate(segments)}
+    for entry in entries.values():
+        if entry.actions:
+            continue
+        for link in entry.links:
+            if not link.href.startswith("#"):
+                continue
+            target = by_anchor.get(link.href[1:].lower())
+            if target is None:
+                continue
+            fixes = [item for p in collected.get(target, []) if p.role == "fix" for item in p.items]
+            if fixes:
+                title = segments[target].title
+                entry.actions.append(Item(text=title, line=segments[target].line, children=fixes))
 
 
 def _read_blocks(
@@ -101,6 +145,7 @@ def _read_blocks(
     parts: list[Part],
     used: list[SyntaxTreeNode],
     vocab: Vocabulary,
+    tables: TableContext,
 ) -> Part | None:
     for node in blocks:
         if node.type == "paragraph":
@@ -115,6 +160,8 @@ def _read_blocks(
                     current.texts.append(parts_.text)
                     current.items.append(Item(text=parts_.text, line=line, html=parts_.html))
                 current.links.extend(parts_.links)
+        elif node.type == "table":
+            current = _cause_fix_table(node, current, parts, tables)
         elif current is None:
             continue
         elif node.type in LIST_TYPES:
@@ -128,6 +175,20 @@ def _read_blocks(
             if cmd is not None:
                 current.items.append(Item(text=cmd.code, line=cmd.line))
     return current
+
+
+def _cause_fix_table(
+    node: SyntaxTreeNode, current: Part | None, parts: list[Part], tables: TableContext
+) -> Part | None:
+    """A Cause | Recommended actions table under an error heading: rows of causes and fixes."""
+    pairs = cause_fix_rows(node, tables)
+    if not pairs:
+        return current
+    line = line_of(node)
+    cause = Part(role="cause", line=line, items=[c for c, _ in pairs])
+    fix = Part(role="fix", line=line, items=[f for _, fs in pairs for f in fs])
+    parts.extend([cause, fix])
+    return fix
 
 
 def _label_runs(node: SyntaxTreeNode, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
@@ -200,7 +261,11 @@ def _strip_leading_colon(children: list[Token], index: int) -> None:
 def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | None:
     roles = {p.role for p in parts}
     heading_codes = _heading_codes(seg, vocab)
-    if "fix" not in roles or not (roles & {"message", "code", "cause"} or heading_codes):
+    # Causes that link to sections ("Cause 1: [no Internet access](#…)") get their fixes routed.
+    routed = any(link.href.startswith("#") for p in parts if p.role == "cause" for link in p.links)
+    if not ("fix" in roles or routed) or not (
+        roles & {"message", "code", "cause"} or heading_codes
+    ):
         return None
     messages = [t for p in parts if p.role == "message" for t in p.texts]
     title = seg.label[1] if seg.label else seg.title

@@ -50,7 +50,10 @@ def split_front_matter(text: str, path: str, diags: Diagnostics) -> tuple[FrontM
     end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
     if end is None:
         diags.warning(
-            path, 1, "front matter opened with '---' but never closed; read as Markdown", "front-matter"
+            path,
+            1,
+            "front matter opened with '---' but never closed; read as Markdown",
+            "front-matter",
         )
         return FrontMatter(), text
     fm = parse_front_matter("\n".join(lines[1:end]), path, diags, first_line=2)
@@ -59,7 +62,9 @@ def split_front_matter(text: str, path: str, diags: Diagnostics) -> tuple[FrontM
     return fm, body
 
 
-def parse_front_matter(source: str, path: str, diags: Diagnostics, *, first_line: int) -> FrontMatter:
+def parse_front_matter(
+    source: str, path: str, diags: Diagnostics, *, first_line: int
+) -> FrontMatter:
     try:
         loaded = yaml.safe_load(source)
     except yaml.YAMLError as exc:
@@ -77,7 +82,10 @@ def parse_front_matter(source: str, path: str, diags: Diagnostics, *, first_line
         return FrontMatter()
     if not isinstance(loaded, dict):
         diags.warning(
-            path, first_line, "front matter is not a mapping of keys to values; ignored", "front-matter"
+            path,
+            first_line,
+            "front matter is not a mapping of keys to values; ignored",
+            "front-matter",
         )
         return FrontMatter()
     meta = {str(k): _plain(v) for k, v in loaded.items()}

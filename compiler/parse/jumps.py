@@ -14,6 +14,11 @@ _CLAUSE_SEP = re.compile(r"[、,，;；]")
 _LEAD_NOISE = re.compile(r"^[\s(（\[「*_]+")
 _TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_]+$")
 _THEN = re.compile(r"(?:\s*,?\s*\b(?:then|and)\b\s*|\s*(?:次に|その後|そして)\s*)$", re.IGNORECASE)
+_INNER_CONDITION = re.compile(
+    r"(?:^|[\s(（,，])(if|when|unless|once|in case)\b(?!.*[\s(（,，](?:if|when|unless|once|in case)\b)",
+    re.IGNORECASE,
+)
+_TRAIL_SO = re.compile(r"[\s,，]*\b(?:so|then|and)$", re.IGNORECASE)
 _LABEL = re.compile(r"^([^:：]{2,80})[:：]\s")
 
 
@@ -67,6 +72,10 @@ def _condition(sentence: str, start: int, end: int, vocab: Vocabulary) -> str | 
                 return clause
             if any(clause.endswith(w) for w in vocab.condition_trailing):
                 return clause
+        # "… appears (if you already have it, you won't see this screen so skip to step 2)"
+        inner = _INNER_CONDITION.search(before)
+        if inner and inner.group(1).lower() in vocab.condition_leading:
+            return _TRAIL_SO.sub("", before[inner.start(1) :]).strip()
     after = _LEAD_NOISE.sub("", sentence[end:]).strip().rstrip(".。)）")
     lowered = after.lower()
     if after and any(_starts_with_word(lowered, w) for w in vocab.condition_leading):

@@ -20,8 +20,8 @@ MIN_STEPS = 2
 """A one-item ordered list is a numbered remark, not a procedure."""
 
 
-def procedure_from_list(
-    lst: SyntaxTreeNode,
+def procedure_from_lists(
+    lists: list[SyntaxTreeNode],
     *,
     title: str,
     section: str,
@@ -29,11 +29,14 @@ def procedure_from_list(
     vocab: Vocabulary,
     diags: Diagnostics,
 ) -> Procedure | None:
-    items = [li for li in lst.children if li.type == "list_item"]
+    """Steps from one ordered list, or from several that continue each other's numbering."""
+    items = [li for lst in lists for li in lst.children if li.type == "list_item"]
     if len(items) < MIN_STEPS:
         return None
-    start = _start(lst)
-    procedure = Procedure(id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section)
+    start = list_start(lists[0])
+    procedure = Procedure(
+        id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section
+    )
     for index, li in enumerate(items):
         number = start + index
         content = item_content(li, vocab)
@@ -64,7 +67,30 @@ def procedure_from_list(
     return procedure
 
 
-def _start(lst: SyntaxTreeNode) -> int:
+def continuation_groups(nodes: list[SyntaxTreeNode]) -> dict[int, list[SyntaxTreeNode]]:
+    """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one.
+
+    Returns ``{index of the first list: [lists]}``; a list that continues another is
+    not a key. Lazy "1." numbering never continues: it gives no evidence.
+    """
+    groups: dict[int, list[SyntaxTreeNode]] = {}
+    open_group: list[SyntaxTreeNode] | None = None
+    next_number = 0
+    for index, node in enumerate(nodes):
+        if node.type != "ordered_list":
+            continue
+        count = sum(1 for li in node.children if li.type == "list_item")
+        start = list_start(node)
+        if open_group is not None and start > 1 and start == next_number:
+            open_group.append(node)
+        else:
+            open_group = [node]
+            groups[index] = open_group
+        next_number = start + count
+    return groups
+
+
+def list_start(lst: SyntaxTreeNode) -> int:
     raw = lst.attrs.get("start") if lst.attrs else None
     try:
         return int(raw) if raw is not None else 1
@@ -72,7 +98,9 @@ def _start(lst: SyntaxTreeNode) -> int:
         return 1
 
 
-def _check_numbering(items: list[SyntaxTreeNode], start: int, path: str, diags: Diagnostics) -> None:
+def _check_numbering(
+    items: list[SyntaxTreeNode], start: int, path: str, diags: Diagnostics
+) -> None:
     """Authors who number by hand skip numbers; readers (and jumps) count positions."""
     written: list[int] = []
     for li in items:
@@ -116,7 +144,9 @@ def checklist_from_list(
     items = [li for li in lst.children if li.type == "list_item"]
     if len(items) < MIN_STEPS:
         return None
-    checklist = Checklist(id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section)
+    checklist = Checklist(
+        id="", title=title, line=items[0].map[0] + 1 if items[0].map else 1, section=section
+    )
     link_items = 0
     for li in items:
         content = item_content(li, vocab)

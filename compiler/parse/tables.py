@@ -67,7 +67,10 @@ class _Columns:
     message: int
     code: int | None
     cause: int | None
-    fix: int
+    fix: int | None
+    context: int | None = None
+    described: list[int] | None = None
+    """Catalogue tables: the columns that together describe the code."""
 
 
 def _rows(table: SyntaxTreeNode) -> list[_Row]:
@@ -93,14 +96,35 @@ def _columns(roles: list[str | None]) -> _Columns | None:
 
     fix = first("fix")
     code = first("code")
+    context = first("context")
     message = first("error")
-    if fix is None or (message is None and code is None):
+    if message is None and code is None:
+        # "Operation | Workaround" with nothing better: the situation is the error.
+        message, context = context, None
+    if message is None and code is None:
+        return None
+    if fix is None and (code is None or message is not None or len(roles) < 2):
         return None
     cause = first("cause")
     if cause is None and message is not None:
         # "Error message | Issue | Resolution": a second error-like column explains the first.
         cause = next((i for i, r in enumerate(roles) if r == "error" and i != message), None)
-    return _Columns(message=message if message is not None else code, code=code, cause=cause, fix=fix)  # type: ignore[arg-type]
+    if message is None:
+        # "Exit code | Meaning | Remedy": an unnamed column beside the code is the message.
+        message = next((i for i, r in enumerate(roles) if r is None), code)
+    assert message is not None
+    if fix is None:
+        # "Event ID | Event name | Description": a code catalogue, looked up but with no fix.
+        described = [i for i, r in enumerate(roles) if r is None]
+        return _Columns(
+            message=described[0] if described else message,
+            code=code,
+            cause=None,
+            fix=None,
+            context=None,
+            described=described,
+        )
+    return _Columns(message=message, code=code, cause=cause, fix=fix, context=context)
 
 
 def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
@@ -116,14 +140,19 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
             codes.extend(codes_in_code_context(" ".join(lines)))
         else:
             message_lines.extend(lines)
+    if cols.described:
+        message_lines = [" — ".join(" ".join(cell_lines(cell(i))) for i in cols.described)]
     if cols.code is not None:
-        code_text = " ".join(cell_lines(cell(cols.code)))
-        codes = codes_in_code_context(code_text) + codes
+        code_lines = cell_lines(cell(cols.code))
+        # Only the cell's first line is the code; what follows is text ("150039 <br> **Message** …").
+        codes = codes_in_code_context(code_lines[0] if code_lines else "") + codes
+        codes.extend(codes_in_text(" ".join(code_lines[1:])))
         if cols.code == cols.message:
             # A code-only column: the message is what remains besides the bare code.
             message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
     message = "\n".join(message_lines)
-    codes = _unique(codes + codes_in_text(message))
+    context = " ".join(cell_lines(cell(cols.context)))
+    codes = _unique(codes + codes_in_text(message) + codes_in_text(context))
     causes: list[Cause] = []
     if cols.cause is not None and cols.cause != cols.message:
         causes.extend(_causes(cell(cols.cause), row.line))
@@ -143,7 +172,9 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
             )
         return None
     links = []
-    for i in sorted({cols.message, cols.fix, *(c for c in (cols.code, cols.cause) if c is not None)}):
+    for i in sorted(
+        {cols.message, *(c for c in (cols.fix, cols.code, cols.cause) if c is not None)}
+    ):
         links.extend(html_fragment_parts(cell(i), row.line)[0])
     return ErrorEntry(
         id="",
@@ -154,7 +185,8 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         causes=causes,
         actions=actions,
         links=links,
-        shape="table",
+        shape="code-table" if cols.fix is None else "table",
+        context=context,
     )
 
 
@@ -170,6 +202,28 @@ def _causes(fragment: str, line: int) -> list[Cause]:
 
 def _flatten(item: Item) -> str:
     return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
+
+
+def cause_fix_rows(table: SyntaxTreeNode, ctx: TableContext) -> list[tuple[Item, list[Item]]]:
+    """Rows of a table with a cause and a fix column but no error column: (cause, fixes)."""
+    rows = _rows(table)
+    if len(rows) < 2:
+        return []
+    roles = [ctx.vocab.header_role(strip_tags(html)) for html in rows[0].cells]
+    if "error" in roles or "code" in roles or "cause" not in roles or "fix" not in roles:
+        return []
+    cause_col, fix_col = roles.index("cause"), roles.index("fix")
+    _check_cell_counts(rows, ctx)
+    out = []
+    for row in rows[1:]:
+        cause_html = row.cells[cause_col] if cause_col < len(row.cells) else ""
+        fix_html = row.cells[fix_col] if fix_col < len(row.cells) else ""
+        lines = cell_lines(cause_html)
+        if not lines:
+            continue
+        cause = Item(text="\n".join(lines), line=row.line, html=cause_html)
+        out.append((cause, cell_items(fix_html, row.line)))
+    return out
 
 
 def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
@@ -268,4 +322,3 @@ def _count_cells(lines: list[str], line: int) -> int | None:
 
 def _unique(codes: list[str]) -> list[str]:
     return list(dict.fromkeys(codes))
-

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
-    "headers": ("error", "code", "cause", "fix"),
+    "headers": ("error", "code", "context", "cause", "fix"),
     "labels": ("code", "message", "cause", "fix"),
     "jumps": ("forward", "back", "repeat"),
     "conditions": ("leading", "trailing"),
@@ -48,6 +48,7 @@ class JumpPattern:
 class Vocabulary:
     error_headers: frozenset[str]
     code_headers: frozenset[str]
+    context_headers: frozenset[str]
     cause_headers: frozenset[str]
     fix_headers: frozenset[str]
     code_labels: frozenset[str]
@@ -66,10 +67,12 @@ class Vocabulary:
     languages: tuple[str, ...]
 
     def header_role(self, header: str) -> str | None:
-        """``code``, ``error``, ``cause`` or ``fix`` for a table header cell, else None."""
+        """``code``, ``error``, ``context``, ``cause`` or ``fix`` for a table header cell, else None."""
         key = normalise_label(header)
         if key in self.code_headers:
             return "code"
+        if key in self.context_headers:
+            return "context"
         if key in self.error_headers:
             return "error"
         if key in self.cause_headers:
@@ -126,6 +129,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
     return Vocabulary(
         error_headers=labels("headers", "error"),
         code_headers=labels("headers", "code"),
+        context_headers=labels("headers", "context"),
         cause_headers=labels("headers", "cause"),
         fix_headers=labels("headers", "fix"),
         code_labels=labels("labels", "code"),
@@ -134,9 +138,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         fix_labels=labels("labels", "fix"),
         jumps=jumps,
         condition_leading=tuple(w.lower() for w in words("conditions", "leading")),
-        condition_trailing=tuple(
-            sorted(words("conditions", "trailing"), key=len, reverse=True)
-        ),
+        condition_trailing=tuple(sorted(words("conditions", "trailing"), key=len, reverse=True)),
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
         label_words=tuple(
