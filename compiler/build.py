@@ -51,9 +51,9 @@ def build(
     return BuildResult(compilation, wanted, writer.written)
 
 
-def print_diagnostics(compilation: Compilation, stream: TextIO = sys.stderr) -> None:
+def print_diagnostics(compilation: Compilation, stream: TextIO | None = None) -> None:
     for diag in compilation.diagnostics.sorted():
-        print(diag, file=stream)
+        print(diag, file=stream or sys.stderr)
 
 
 def summary(compilation: Compilation) -> str:

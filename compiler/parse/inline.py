@@ -28,7 +28,8 @@ _SHORTCODE_HEADING = re.compile(r"\{\{[<%]\s*heading\s+\"([^\"]*)\"\s*[>%]\}\}")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+_SOFTBREAK = "\x00"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\x00(?=[{_CJK}])")
 
 
 @dataclass(slots=True)
@@ -78,7 +79,7 @@ def inline_parts(token: Token, line: int) -> InlineParts:
             parts.code_spans.append((child.content, current))
         elif kind == "softbreak":
             # A wrapped line: a space in English, nothing between two CJK characters.
-            text.append(" ")
+            text.append(_SOFTBREAK)
             current += 1
         elif kind == "hardbreak":
             text.append("\n")
@@ -91,7 +92,7 @@ def inline_parts(token: Token, line: int) -> InlineParts:
         elif kind == "image":
             src = str(child.attrGet("src") or "")
             parts.images.append(Image(src=src, alt=child.content, line=current))
-    joined = _CJK_BREAK.sub("", "".join(text))
+    joined = _CJK_BREAK.sub("", "".join(text)).replace(_SOFTBREAK, " ")
     parts.text = clean_text(joined)
     return parts
 
