@@ -16,7 +16,6 @@ import networkx as nx
 
 from compiler.model import Document, ErrorEntry, Procedure, Step
 
-
 AddNode = Callable[[str, str, object, int], str]
 
 

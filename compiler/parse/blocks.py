@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from markdown_it.tree import SyntaxTreeNode
-
 from compiler.model import Command, Image, Item, Link
 from compiler.parse.inline import InlineParts, html_fragment_parts, inline_parts
+from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
 LIST_TYPES = ("bullet_list", "ordered_list")
@@ -19,12 +18,12 @@ _CMDLET = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z0-9]+\b")
 _PS_VARIABLE = re.compile(r"^\$[A-Za-z_][\w:]*(?:\.[\w]+)*")
 
 
-def line_of(node: SyntaxTreeNode, fallback: int = 1) -> int:
+def line_of(node: Node, fallback: int = 1) -> int:
     """1-based source line of a node (front matter is blanked, so no offset is needed)."""
     return node.map[0] + 1 if node.map else fallback
 
 
-def inline_of(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+def inline_of(node: Node) -> Node | None:
     """The ``inline`` child of a paragraph, heading or cell."""
     for child in node.children:
         if child.type == "inline":
@@ -32,14 +31,14 @@ def inline_of(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
     return None
 
 
-def parts_of(node: SyntaxTreeNode, fallback_line: int = 1) -> InlineParts | None:
+def parts_of(node: Node, fallback_line: int = 1) -> InlineParts | None:
     inline = inline_of(node)
     if inline is None or inline.token is None:
         return None
     return inline_parts(inline.token, line_of(node, fallback_line))
 
 
-def walk(node: SyntaxTreeNode) -> Iterator[SyntaxTreeNode]:
+def walk(node: Node) -> Iterator[Node]:
     """Every descendant, depth first, in source order (iterative: no recursion limit)."""
     stack = list(reversed(node.children))
     while stack:
@@ -65,7 +64,7 @@ def as_command(code: str, line: int, vocab: Vocabulary) -> Command | None:
     return None
 
 
-def fence_command(node: SyntaxTreeNode, vocab: Vocabulary) -> Command | None:
+def fence_command(node: Node, vocab: Vocabulary) -> Command | None:
     lang = (node.info or "").strip().split()[0].lower() if (node.info or "").strip() else None
     if lang in vocab.not_command_langs:
         return None
@@ -87,11 +86,11 @@ class ItemContent:
         self.commands: list[Command] = []
         self.links: list[Link] = []
         self.images: list[Image] = []
-        self.nested: list[SyntaxTreeNode] = []
+        self.nested: list[Node] = []
         """Nested lists, in order."""
 
 
-def item_content(item: SyntaxTreeNode, vocab: Vocabulary) -> ItemContent:
+def item_content(item: Node, vocab: Vocabulary) -> ItemContent:
     """What a list item says itself; nested lists are returned, not read."""
     content = ItemContent(line_of(item))
     texts: list[str] = []
@@ -125,7 +124,7 @@ def item_content(item: SyntaxTreeNode, vocab: Vocabulary) -> ItemContent:
     return content
 
 
-def list_items(lst: SyntaxTreeNode, vocab: Vocabulary) -> list[Item]:
+def list_items(lst: Node, vocab: Vocabulary) -> list[Item]:
     """A Markdown list as an item tree (text of each item, nested lists as children)."""
     out: list[Item] = []
     for li in lst.children:
@@ -143,7 +142,7 @@ def list_items(lst: SyntaxTreeNode, vocab: Vocabulary) -> list[Item]:
     return out
 
 
-def descendant_commands(node: SyntaxTreeNode, vocab: Vocabulary) -> list[Command]:
+def descendant_commands(node: Node, vocab: Vocabulary) -> list[Command]:
     """Commands in nested lists below an item (a step runs what its sub-bullets give)."""
     out: list[Command] = []
     for child in walk(node):

@@ -11,15 +11,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from markdown_it.tree import SyntaxTreeNode
-
 from compiler.diagnostics import Diagnostics
 from compiler.model import Document, ErrorEntry, Link, Note, Section
 from compiler.parse.blocks import LIST_TYPES, inline_of, line_of, parts_of, walk
 from compiler.parse.entries import Segment, heading_entries, heading_label
 from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
-from compiler.parse.inline import html_fragment_parts, inline_parts
+from compiler.parse.inline import html_fragment_parts, inline_parts, links_and_anchors
 from compiler.parse.markdown import markdown_parser
 from compiler.parse.procedures import (
     checklist_from_list,
@@ -28,6 +26,7 @@ from compiler.parse.procedures import (
     procedure_from_lists,
 )
 from compiler.parse.tables import TableContext, table_entries
+from compiler.parse.tree import Node, block_tree
 from compiler.parse.vocab import Vocabulary
 
 _INCLUDE = re.compile(r"\[!INCLUDE\s*\[([^\]]*)\]\(\s*<?([^)>\s]*)>?\s*\)\s*\]", re.IGNORECASE)
@@ -60,7 +59,7 @@ def parse_document(
 ) -> Document:
     """Parse one document. ``text`` is already decoded with ``\\n`` line ends."""
     fm, body = split_front_matter(text, path, diags)
-    root = SyntaxTreeNode(markdown_parser().parse(body))
+    root = block_tree(markdown_parser().parse(body))
     doc = Document(
         id=doc_id,
         source=path,
@@ -97,7 +96,7 @@ def _guess_locale(body: str, default: str) -> str:
     return "ja-JP" if kana >= 50 or (kana and kana * 50 >= len(body)) else default
 
 
-def _segments(root: SyntaxTreeNode, state: _State) -> list[Segment]:
+def _segments(root: Node, state: _State) -> list[Segment]:
     anchors = AnchorRegistry(state.path, state.diags)
     segments = [Segment(None, INTRO_ANCHOR, state.doc.title, 0, 1, [])]
     for node in root.children:
@@ -127,7 +126,7 @@ def _segments(root: SyntaxTreeNode, state: _State) -> list[Segment]:
 
 
 def _walk(
-    nodes: list[SyntaxTreeNode],
+    nodes: list[Node],
     seg: Segment,
     state: _State,
     *,
@@ -185,12 +184,12 @@ def _walk(
             _includes(node, state)
 
 
-def _walk_items(lst: SyntaxTreeNode, seg: Segment, state: _State, *, in_step: bool) -> None:
+def _walk_items(lst: Node, seg: Segment, state: _State, *, in_step: bool) -> None:
     for li in lst.children:
         _walk(li.children, seg, state, top_level=False, in_list=True, in_step=in_step)
 
 
-def _add_note(node: SyntaxTreeNode, kind: str, body: list[SyntaxTreeNode], state: _State) -> None:
+def _add_note(node: Node, kind: str, body: list[Node], state: _State) -> None:
     texts, htmls = [], []
     for child in body:
         for sub in [child, *walk(child)]:
@@ -204,7 +203,7 @@ def _add_note(node: SyntaxTreeNode, kind: str, body: list[SyntaxTreeNode], state
     )
 
 
-def _marker_note(node: SyntaxTreeNode, state: _State) -> bool:
+def _marker_note(node: Node, state: _State) -> bool:
     """``> [!NOTE] text`` on one line: markdown-it's alerts need the marker on its own line."""
     first = node.children[0] if node.children else None
     if first is None or first.type != "paragraph":
@@ -229,7 +228,7 @@ def _marker_note(node: SyntaxTreeNode, state: _State) -> bool:
     return True
 
 
-def _includes(node: SyntaxTreeNode, state: _State) -> None:
+def _includes(node: Node, state: _State) -> None:
     inline = inline_of(node)
     if inline is None or inline.token is None:
         return
@@ -237,15 +236,15 @@ def _includes(node: SyntaxTreeNode, state: _State) -> None:
         state.doc.includes.append(Link(href=m.group(2), line=line_of(node), kind="include"))
 
 
-def _collect_links_and_anchors(root: SyntaxTreeNode, state: _State) -> None:
+def _collect_links_and_anchors(root: Node, state: _State) -> None:
     doc = state.doc
     include_hrefs = {inc.href for inc in doc.includes}
     anchors = [s.anchor for s in doc.sections]
     for node in walk(root):
         if node.type == "inline" and node.token is not None:
-            parts = inline_parts(node.token, line_of(node))
-            doc.links.extend(link for link in parts.links if link.href not in include_hrefs)
-            anchors.extend(parts.anchors)
+            links, found = links_and_anchors(node.token, line_of(node))
+            doc.links.extend(link for link in links if link.href not in include_hrefs)
+            anchors.extend(found)
         elif node.type == "html_block":
             links, _ = html_fragment_parts(node.content, line_of(node))
             doc.links.extend(links)

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
 
 from compiler.model import Cause, ErrorEntry, Item, Link
 from compiler.parse.blocks import LIST_TYPES, fence_command, inline_of, line_of, list_items
 from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows
+from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
@@ -37,12 +37,12 @@ class Part:
 class Segment:
     """A heading and the blocks up to the next heading."""
 
-    heading: SyntaxTreeNode | None
+    heading: Node | None
     anchor: str
     title: str
     level: int
     line: int
-    blocks: list[SyntaxTreeNode]
+    blocks: list[Node]
     label: tuple[str, str] | None = None
     """(role, rest) when the heading itself is a part label ("Resolution", "Cause 1: …")."""
     links: list[Link] = field(default_factory=list)
@@ -82,7 +82,7 @@ def heading_entries(
         if seg.heading is None or is_part_heading(seg.label):
             continue
         parts: list[Part] = []
-        used: list[SyntaxTreeNode] = []
+        used: list[Node] = []
         current = _read_blocks(seg.blocks, None, parts, used, vocab, tables)
         j = i + 1
         while j < len(segments) and segments[j].level > seg.level:
@@ -140,10 +140,10 @@ def _route_causes(
 
 
 def _read_blocks(
-    blocks: list[SyntaxTreeNode],
+    blocks: list[Node],
     current: Part | None,
     parts: list[Part],
-    used: list[SyntaxTreeNode],
+    used: list[Node],
     vocab: Vocabulary,
     tables: TableContext,
 ) -> Part | None:
@@ -178,7 +178,7 @@ def _read_blocks(
 
 
 def _cause_fix_table(
-    node: SyntaxTreeNode, current: Part | None, parts: list[Part], tables: TableContext
+    node: Node, current: Part | None, parts: list[Part], tables: TableContext
 ) -> Part | None:
     """A Cause | Recommended actions table under an error heading: rows of causes and fixes."""
     pairs = cause_fix_rows(node, tables)
@@ -191,7 +191,7 @@ def _cause_fix_table(
     return fix
 
 
-def _label_runs(node: SyntaxTreeNode, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
+def _label_runs(node: Node, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
     """Split a paragraph at labels that start a line: ``**Cause:** …``, ``Resolution: …``."""
     inline = inline_of(node)
     if inline is None or inline.token is None:
@@ -241,6 +241,8 @@ def _label_runs(node: SyntaxTreeNode, vocab: Vocabulary) -> list[tuple[str | Non
             at_start = True
         runs[-1][1].append(child)
         i += 1
+    if len(runs) == 1:
+        return [(None, inline.token, line)]  # no label: the paragraph's own (cached) token
     out = []
     for role, tokens, run_line in runs:
         if role is None and not tokens:

@@ -11,6 +11,8 @@ import yaml
 
 from compiler.diagnostics import Diagnostics
 
+# libyaml's safe loader when the wheel has it: same results, several times faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _LOCALE_KEYS = ("ms.contentlocale", "ms.locale", "locale", "lang", "language")
 _DATE_KEYS = ("ms.date", "date", "updated", "lastmod")
@@ -66,7 +68,7 @@ def parse_front_matter(
     source: str, path: str, diags: Diagnostics, *, first_line: int
 ) -> FrontMatter:
     try:
-        loaded = yaml.safe_load(source)
+        loaded = yaml.load(source, Loader=_Loader)  # noqa: S506 — a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + (mark.line if mark is not None else 0)

@@ -28,6 +28,7 @@ _SHORTCODE_HEADING = re.compile(r"\{\{[<%]\s*heading\s+\"([^\"]*)\"\s*[>%]\}\}")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CACHE_KEY = "runbooks.inline"
 _SOFTBREAK = "\x00"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])\x00(?=[{_CJK}])")
 
@@ -37,13 +38,22 @@ class InlineParts:
     """Everything a rule needs from one inline token."""
 
     text: str
-    html: str
+    token: Token
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     code_spans: list[tuple[str, int]] = field(default_factory=list)
     """(code, line) of every code span."""
     anchors: list[str] = field(default_factory=list)
     """``<a name="…">`` ids found in the inline HTML."""
+    _html: str | None = None
+
+    @property
+    def html(self) -> str:
+        """The inline rendered to raw HTML, on first use (most paragraphs never need it)."""
+        if self._html is None:
+            md = markdown_parser()
+            self._html = md.renderer.renderInline(self.token.children or [], md.options, {}).strip()  # type: ignore[attr-defined]
+        return self._html
 
 
 def attr(tag: str, name: str) -> str | None:
@@ -55,19 +65,33 @@ def attr(tag: str, name: str) -> str | None:
 
 def clean_text(text: str) -> str:
     """Shortcodes replaced by their words, spaces collapsed per line, blank lines dropped."""
-    text = _SHORTCODE_HEADING.sub(r"\1", text)
-    text = _SHORTCODE_TEXT.sub(r"\1", text)
-    text = _SHORTCODE.sub("", text)
+    if "{{" in text:
+        text = _SHORTCODE_HEADING.sub(r"\1", text)
+        text = _SHORTCODE_TEXT.sub(r"\1", text)
+        text = _SHORTCODE.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
 def inline_parts(token: Token, line: int) -> InlineParts:
-    """Split an ``inline`` token into text, HTML and the things inside it."""
+    """Split an ``inline`` token into text, HTML and the things inside it.
+
+    Several rules read the same paragraph; the result is kept on the token (its
+    ``meta``), so each inline is rendered once. Callers must not mutate it.
+    """
+    cached = token.meta.get(_CACHE_KEY) if token.meta else None
+    if cached is not None and cached[0] == line:
+        return cached[1]  # type: ignore[no-any-return]
+    parts = _inline_parts(token, line)
+    if token.meta is None:
+        token.meta = {}
+    token.meta[_CACHE_KEY] = (line, parts)
+    return parts
+
+
+def _inline_parts(token: Token, line: int) -> InlineParts:
     children = token.children or []
-    md = markdown_parser()
-    rendered = md.renderer.renderInline(children, md.options, {}).strip()
-    parts = InlineParts(text="", html=rendered)
+    parts = InlineParts(text="", token=token)
     text: list[str] = []
     current = line
     for child in children:
@@ -113,6 +137,31 @@ def _html_inline(raw: str, line: int, text: list[str], parts: InlineParts) -> No
     href = _A_HREF.match(raw)
     if href:
         parts.links.append(Link(href=html.unescape(next(g for g in href.groups() if g)), line=line))
+
+
+def links_and_anchors(token: Token, line: int) -> tuple[list[Link], list[str]]:
+    """Only the links and ``<a name>`` anchors of an inline: the cheap pass over every paragraph."""
+    cached = token.meta.get(_CACHE_KEY) if token.meta else None
+    if cached is not None:
+        parts: InlineParts = cached[1]
+        return parts.links, parts.anchors
+    links: list[Link] = []
+    anchors: list[str] = []
+    current = line
+    for child in token.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            current += 1
+        elif child.type == "link_open":
+            links.append(Link(href=str(child.attrGet("href") or ""), line=current))
+        elif child.type == "html_inline":
+            anchor = _ANCHOR_TAG.match(child.content)
+            if anchor:
+                anchors.append(anchor.group(1))
+                continue
+            href = _A_HREF.match(child.content)
+            if href:
+                links.append(Link(href=html.unescape(next(g for g in href.groups() if g)), line=current))
+    return links, anchors
 
 
 def html_fragment_parts(fragment: str, line: int) -> tuple[list[Link], list[Image]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from markdown_it.tree import SyntaxTreeNode
-
 from compiler.diagnostics import Diagnostics
 from compiler.model import Checklist, ChecklistItem, Procedure, Step
 from compiler.parse.blocks import (
@@ -14,6 +12,7 @@ from compiler.parse.blocks import (
     walk,
 )
 from compiler.parse.jumps import find_jumps
+from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary, normalise_label
 
 MIN_STEPS = 2
@@ -21,7 +20,7 @@ MIN_STEPS = 2
 
 
 def procedure_from_lists(
-    lists: list[SyntaxTreeNode],
+    lists: list[Node],
     *,
     title: str,
     section: str,
@@ -67,14 +66,14 @@ def procedure_from_lists(
     return procedure
 
 
-def continuation_groups(nodes: list[SyntaxTreeNode]) -> dict[int, list[SyntaxTreeNode]]:
+def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
     """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one.
 
     Returns ``{index of the first list: [lists]}``; a list that continues another is
     not a key. Lazy "1." numbering never continues: it gives no evidence.
     """
-    groups: dict[int, list[SyntaxTreeNode]] = {}
-    open_group: list[SyntaxTreeNode] | None = None
+    groups: dict[int, list[Node]] = {}
+    open_group: list[Node] | None = None
     next_number = 0
     for index, node in enumerate(nodes):
         if node.type != "ordered_list":
@@ -90,7 +89,7 @@ def continuation_groups(nodes: list[SyntaxTreeNode]) -> dict[int, list[SyntaxTre
     return groups
 
 
-def list_start(lst: SyntaxTreeNode) -> int:
+def list_start(lst: Node) -> int:
     raw = lst.attrs.get("start") if lst.attrs else None
     try:
         return int(raw) if raw is not None else 1
@@ -99,7 +98,7 @@ def list_start(lst: SyntaxTreeNode) -> int:
 
 
 def _check_numbering(
-    items: list[SyntaxTreeNode], start: int, path: str, diags: Diagnostics
+    items: list[Node], start: int, path: str, diags: Diagnostics
 ) -> None:
     """Authors who number by hand skip numbers; readers (and jumps) count positions."""
     written: list[int] = []
@@ -123,7 +122,7 @@ def _check_numbering(
             return
 
 
-def fallback_text(node: SyntaxTreeNode | None, vocab: Vocabulary) -> tuple[str, int] | None:
+def fallback_text(node: Node | None, vocab: Vocabulary) -> tuple[str, int] | None:
     """The paragraph right after a procedure, when it says what to do if all of it failed."""
     if node is None or node.type != "paragraph":
         return None
@@ -136,7 +135,7 @@ def fallback_text(node: SyntaxTreeNode | None, vocab: Vocabulary) -> tuple[str, 
 
 
 def checklist_from_list(
-    lst: SyntaxTreeNode, *, title: str, section: str, vocab: Vocabulary
+    lst: Node, *, title: str, section: str, vocab: Vocabulary
 ) -> Checklist | None:
     """A bullet list of checks; lists of links ("Next steps") and one-liners are not."""
     if normalise_label(title) in vocab.checklist_skip:
@@ -167,7 +166,7 @@ def checklist_from_list(
     return checklist
 
 
-def _mostly_link(li: SyntaxTreeNode) -> bool:
+def _mostly_link(li: Node) -> bool:
     """An item whose words are mostly link text is navigation, not a check."""
     total = linked = 0
     for node in walk(li):

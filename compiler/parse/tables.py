@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from markdown_it.tree import SyntaxTreeNode
-
 from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import inline_of, line_of
@@ -20,8 +18,10 @@ from compiler.parse.cells import cell_items, cell_lines
 from compiler.parse.codes import codes_in_code_context, codes_in_text
 from compiler.parse.inline import html_fragment_parts, strip_tags
 from compiler.parse.markdown import markdown_parser
+from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
+_ROWS_KEY = "runbooks.rows"
 _LINE_START = r"(?:^|<br\s*/?>|</br>|<p>|</p>|<li>|\n)\s*"
 
 
@@ -33,7 +33,7 @@ class TableContext:
     diags: Diagnostics
 
 
-def table_entries(table: SyntaxTreeNode, ctx: TableContext) -> list[ErrorEntry]:
+def table_entries(table: Node, ctx: TableContext) -> list[ErrorEntry]:
     """Entries of an error table, or an empty list when the table is something else."""
     rows = _rows(table)
     if not rows:
@@ -73,7 +73,21 @@ class _Columns:
     """Catalogue tables: the columns that together describe the code."""
 
 
-def _rows(table: SyntaxTreeNode) -> list[_Row]:
+def _rows(table: Node) -> list[_Row]:
+    """Rendered rows, kept on the table's opening token: two rules read each table."""
+    opening = table.token
+    assert opening is not None
+    cached = opening.meta.get(_ROWS_KEY) if opening.meta else None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rows = _render_rows(table)
+    if opening.meta is None:
+        opening.meta = {}
+    opening.meta[_ROWS_KEY] = rows
+    return rows
+
+
+def _render_rows(table: Node) -> list[_Row]:
     md = markdown_parser()
     rows: list[_Row] = []
     for node in table.children:
@@ -204,7 +218,7 @@ def _flatten(item: Item) -> str:
     return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
 
 
-def cause_fix_rows(table: SyntaxTreeNode, ctx: TableContext) -> list[tuple[Item, list[Item]]]:
+def cause_fix_rows(table: Node, ctx: TableContext) -> list[tuple[Item, list[Item]]]:
     """Rows of a table with a cause and a fix column but no error column: (cause, fixes)."""
     rows = _rows(table)
     if len(rows) < 2:
