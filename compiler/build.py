@@ -27,13 +27,14 @@ def build(
     config: Config,
     *,
     formats: list[str] | None = None,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Compile ``source`` and write every requested format under ``out``.
 
     A generator that fails is reported as an error diagnostic; the other formats
     are still written, and files from earlier builds are left as they were.
     """
-    compilation = compile_sources(source, config)
+    compilation = compile_sources(source, config, jobs=jobs)
     wanted = formats or list(config.formats) or available_formats()
     writer = Writer(out)
     ctx = BuildContext(config=config, writer=writer, diags=compilation.diagnostics)

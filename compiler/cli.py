@@ -35,10 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_build.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_build.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
+    p_build.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
 
     p_check = sub.add_parser("check", help="print diagnostics only; exit 1 on errors")
     p_check.add_argument("source", nargs="?", type=Path)
     p_check.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
+    p_check.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
 
     p_lookup = sub.add_parser("lookup", help="every entry for an error code, from every runbook")
     p_lookup.add_argument("code")
@@ -85,7 +87,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
     out = args.out if args.out is not None else config.path(config.out)
-    result = build(source, out, config, formats=formats or None)
+    result = build(source, out, config, formats=formats or None, jobs=args.jobs)
     print_diagnostics(result.compilation)
     if not args.quiet:
         print(f"{summary(result.compilation)} -> {out} ({', '.join(result.formats)})")
@@ -96,7 +98,7 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     source = _source(args.source, config)
     if source is None:
         return 2
-    compilation = compile_sources(source, config)
+    compilation = compile_sources(source, config, jobs=args.jobs)
     print_diagnostics(compilation, sys.stdout)
     print(summary(compilation), file=sys.stderr)
     return 1 if compilation.diagnostics.failed(strict=args.strict) else 0

@@ -1,19 +1,30 @@
-"""The front half: sources -> documents -> one graph -> checks."""
+"""The front half: sources -> documents -> one graph -> checks.
+
+Documents are parsed in worker processes (``jobs``, default the CPU count); results
+come back in source order, so the output is the same for any number of jobs.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.checks import run_checks
 from compiler.config import Config
-from compiler.diagnostics import Diagnostics
+from compiler.diagnostics import Diagnostic, Diagnostics
 from compiler.graph import RunbookGraph, build_graph
 from compiler.links import resolve_links
 from compiler.model import Document
 from compiler.parse.document import parse_document
-from compiler.parse.vocab import Vocabulary, build_vocabulary
+from compiler.parse.vocab import RawVocab, Vocabulary, build_vocabulary
 from compiler.sources import SourceFile, find_sources, read_source
+
+PARALLEL_MIN_DOCUMENTS = 8
+"""Below this, starting workers costs more than it saves."""
 
 
 @dataclass(slots=True)
@@ -40,28 +51,66 @@ def compile_text(
     )
 
 
-def compile_sources(source_root: Path, config: Config) -> Compilation:
+def compile_sources(source_root: Path, config: Config, *, jobs: int | None = None) -> Compilation:
     diags = Diagnostics()
-    vocab = build_vocabulary(config.vocab)
     paths, known = find_sources(source_root, config.exclude, diags)
-    sources: list[SourceFile] = []
+    sources = [s for s in (read_source(source_root, p, diags) for p in paths) if s is not None]
     docs: dict[str, Document] = {}
-    for path in paths:
-        source = read_source(source_root, path, diags)
-        if source is None:
-            continue
-        sources.append(source)
-        doc = parse_document(
-            source.text,
-            path=source.relative,
-            doc_id=source.doc_id,
-            vocab=vocab,
-            diags=diags,
-            default_locale=config.default_locale,
-        )
-        doc.sha256 = source.sha256
+    for doc, found in parse_sources(sources, config, jobs=jobs):
         docs[doc.id] = doc
+        diags.extend(found)
     resolve_links(docs, known, diags)
     graph = build_graph(docs.values())
     run_checks(graph, diags)
     return Compilation(graph, diags, sources)
+
+
+def parse_sources(
+    sources: Sequence[SourceFile], config: Config, *, jobs: int | None = None
+) -> list[tuple[Document, list[Diagnostic]]]:
+    """Parse every source, in order; across processes when there are enough of them."""
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(sources) < PARALLEL_MIN_DOCUMENTS:
+        _init_worker(config.vocab, config.default_locale)
+        return [_parse_one(s) for s in sources]
+    # Contiguous chunks, a few per worker: fewer round trips than one task per document.
+    size = max(1, len(sources) // (workers * 4))
+    chunks = [list(sources[i : i + size]) for i in range(0, len(sources), size)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(config.vocab, config.default_locale),
+    ) as pool:
+        return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
+
+
+_WORKER: dict[str, object] = {}
+"""Per-process parsing state (the vocabulary), set by the pool initializer."""
+
+
+def _init_worker(extra_vocab: Mapping[str, RawVocab], default_locale: str) -> None:
+    _WORKER["vocab"] = build_vocabulary(extra_vocab)
+    _WORKER["locale"] = default_locale
+
+
+def _parse_chunk(chunk: list[SourceFile]) -> list[tuple[Document, list[Diagnostic]]]:
+    return [_parse_one(source) for source in chunk]
+
+
+def _parse_one(source: SourceFile) -> tuple[Document, list[Diagnostic]]:
+    diags = Diagnostics()
+    vocab = _WORKER["vocab"]
+    assert isinstance(vocab, Vocabulary)
+    doc = parse_document(
+        source.text,
+        path=source.relative,
+        doc_id=source.doc_id,
+        vocab=vocab,
+        diags=diags,
+        default_locale=str(_WORKER["locale"]),
+    )
+    doc.sha256 = source.sha256
+    return doc, diags.items

@@ -60,3 +60,15 @@ def test_corpus_structure_found(tmp_path: Path) -> None:
     # One code node for the same code in two documents: the lookup finds both.
     assert len(data["codes"]["34513"]) == 2
     assert result.compilation.graph.entries_for_code("0x1fc07")
+
+
+def test_parallel_output_equals_serial(tmp_path: Path) -> None:
+    config = Config(root=SOURCE_DOCS.parent)
+    outputs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}"
+        result = build(SOURCE_DOCS, out, config, formats=["json"], jobs=jobs)
+        outputs.append(
+            ((out / "runbooks.json").read_bytes(), [str(d) for d in result.compilation.diagnostics.sorted()])
+        )
+    assert outputs[0] == outputs[1]
