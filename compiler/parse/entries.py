@@ -162,6 +162,9 @@ def _read_blocks(
                 current.links.extend(parts_.links)
         elif node.type == "table":
             current = _cause_fix_table(node, current, parts, tables)
+        elif node.type == "bullet_list" and _cause_items(node, parts, vocab):
+            used.append(node)
+            current = parts[-1]
         elif current is None:
             continue
         elif node.type in LIST_TYPES:
@@ -175,6 +178,28 @@ def _read_blocks(
             if cmd is not None:
                 current.items.append(Item(text=cmd.code, line=cmd.line))
     return current
+
+
+def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:
+    """Bullets like "Possible cause 1: X. To resolve this issue, Y.": a cause and its fix each."""
+    items = list_items(node, vocab)
+    labelled = []
+    for item in items:
+        m = _LABEL_SPLIT.match(item.text)
+        if not m or vocab.label_role(m.group(1)) != "cause":
+            return False
+        labelled.append((item, m.group(2)))
+    if not labelled:
+        return False
+    for item, text in labelled:
+        lead = vocab.fix_leads.search(text) if vocab.fix_leads else None
+        cause_text = text[: lead.start()].strip() if lead else text
+        parts.append(Part(role="cause", line=item.line, texts=[cause_text], items=[Item(cause_text, item.line)]))
+        if lead:
+            fix_text = text[lead.start() :].strip()
+            fix = Item(fix_text, item.line, children=list(item.children))
+            parts.append(Part(role="fix", line=item.line, texts=[fix_text], items=[fix]))
+    return True
 
 
 def _cause_fix_table(

@@ -244,7 +244,7 @@ def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
     """Two-column key/value tables: the labels run down the first column."""
     if any(len(r.cells) != 2 for r in rows) or len(rows) < 2:
         return None
-    roles = [ctx.vocab.label_role(strip_tags(r.cells[0])) for r in rows]
+    roles = [ctx.vocab.label_role(strip_tags(r.cells[0]), joined=True) for r in rows]
     if "fix" not in roles or not any(r in ("message", "code") for r in roles):
         return None
     if sum(r is not None for r in roles) < len(rows) - 1:

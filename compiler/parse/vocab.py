@@ -16,7 +16,7 @@ from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
     "headers": ("error", "code", "context", "cause", "fix"),
-    "labels": ("code", "message", "cause", "fix"),
+    "labels": ("code", "message", "cause", "fix", "joiners", "fix_leads"),
     "jumps": ("forward", "back", "repeat"),
     "conditions": ("leading", "trailing"),
     "fallback": ("patterns",),
@@ -60,6 +60,9 @@ class Vocabulary:
     condition_trailing: tuple[str, ...]
     fallback: tuple[re.Pattern[str], ...]
     checklist_skip: frozenset[str]
+    label_joiners: tuple[str, ...]
+    fix_leads: re.Pattern[str] | None
+    """Where a fix starts inside a cause item ("To resolve this issue, …")."""
     label_words: tuple[tuple[str, str], ...]
     """(role, word) of every part label as written, longest first, for in-cell labels."""
     programs: frozenset[str]
@@ -81,18 +84,38 @@ class Vocabulary:
             return "fix"
         return None
 
-    def label_role(self, label: str) -> str | None:
-        """``code``, ``message``, ``cause`` or ``fix`` for a part label, else None."""
+    def label_role(self, label: str, *, joined: bool = False) -> str | None:
+        """``code``, ``message``, ``cause`` or ``fix`` for a part label, else None.
+
+        With ``joined``, "Resolution and notes" / "解決策と説明" also count: a label,
+        a joining word, and one more short word (table cells, not prose).
+        """
         key = normalise_label(label)
-        for role, words in (
+        roles = (
             ("code", self.code_labels),
             ("cause", self.cause_labels),
             ("fix", self.fix_labels),
             ("message", self.message_labels),
-        ):
+        )
+        for role, words in roles:
             if key in words:
                 return role
+        if joined and len(key) <= 40:
+            for role, words in roles:
+                for word in words:
+                    rest = key[len(word) :] if key.startswith(word) else ""
+                    if any(rest.startswith(j) and 0 < len(rest) - len(j) <= 12 for j in self.label_joiners):
+                        return role
         return None
+
+
+def _phrases(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = "|".join(
+        r"\s*".join(map(re.escape, p.split())) for p in sorted(set(phrases), key=len, reverse=True)
+    )
+    return re.compile(rf"(?:^|(?<=[\s.。、,]))(?:{alternatives})", re.IGNORECASE)
 
 
 def packaged_languages() -> list[str]:
@@ -141,9 +164,11 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         condition_trailing=tuple(sorted(words("conditions", "trailing"), key=len, reverse=True)),
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
+        fix_leads=_phrases(words("labels", "fix_leads")),
+        label_joiners=tuple(normalise_label(w) for w in words("labels", "joiners") if normalise_label(w)),
         label_words=tuple(
             sorted(
-                {(role, w) for role in VOCAB_KEYS["labels"] for w in words("labels", role)},
+                {(role, w) for role in ("code", "message", "cause", "fix") for w in words("labels", role)},
                 key=lambda rw: (-len(rw[1]), rw),
             )
         ),
