@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import tempfile
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +28,9 @@ from compiler.config import Config  # noqa: E402
 
 def corpus(count: int) -> list[tuple[str, str]]:
     sources = sorted(p for p in (ROOT / "source_docs").rglob("*.md") if p.name != "NOTICE.md")
-    texts = [(p.relative_to(ROOT / "source_docs").as_posix(), p.read_text("utf-8")) for p in sources]
+    texts = [
+        (p.relative_to(ROOT / "source_docs").as_posix(), p.read_text("utf-8")) for p in sources
+    ]
     out = []
     for i in range(count):
         path, text = texts[i % len(texts)]
@@ -78,7 +80,10 @@ def main() -> int:
         ("read + parse + graph + checks, -j 1", t_serial, ""),
         (f"read + parse + graph + checks, -j {cores} (default)", t_parallel, "<= 1.5"),
     ]
-    print(f"corpus: {len(docs)} documents, {size / 1e6:.1f} MB, best of {args.runs} runs, {cores} cores")
+    print(
+        f"corpus: {len(docs)} documents, {size / 1e6:.1f} MB, "
+        f"best of {args.runs} runs, {cores} cores"
+    )
     print(f"{'measure':<52}{'seconds':>9}{'ratio':>8}{'target':>9}")
     for name, seconds, target in rows:
         print(f"{name:<52}{seconds:>9.3f}{seconds / t_bare:>8.2f}{target:>9}")

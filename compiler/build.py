@@ -62,7 +62,8 @@ def summary(compilation: Compilation) -> str:
     diags = compilation.diagnostics
     return (
         f"{len(docs)} documents: {sum(len(d.errors) for d in docs)} error entries, "
-        f"{len(compilation.graph.codes())} codes, {sum(len(d.procedures) for d in docs)} procedures, "
+        f"{len(compilation.graph.codes())} codes, "
+        f"{sum(len(d.procedures) for d in docs)} procedures, "
         f"{sum(len(d.checklists) for d in docs)} checklists; "
         f"{diags.count(Severity.ERROR)} errors, {diags.count(Severity.WARNING)} warnings"
     )

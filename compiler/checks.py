@@ -28,7 +28,8 @@ def check_jump_targets(graph: RunbookGraph, diags: Diagnostics) -> None:
                             diags.error(
                                 doc.source,
                                 jump.line,
-                                f"step {step.number} says '{jump.phrase}', but '{proc.title}' has steps "
+                                f"step {step.number} says '{jump.phrase}', "
+                                f"but '{proc.title}' has steps "
                                 f"{numbers[0]}-{numbers[-1]}; fix the step number",
                                 "jump-target",
                             )
@@ -45,7 +46,8 @@ def check_reachability(graph: RunbookGraph, diags: Diagnostics) -> None:
                     diags.warning(
                         doc.source,
                         step.line,
-                        f"step {step.number} of '{proc.title}' is never reached: every step before it "
+                        f"step {step.number} of '{proc.title}' is never reached: "
+                        "every step before it "
                         "jumps past it",
                         "unreachable-step",
                     )
@@ -67,7 +69,8 @@ def check_loops(graph: RunbookGraph, diags: Diagnostics) -> None:
                     diags.error(
                         doc.source,
                         line,
-                        f"steps {', '.join(map(str, steps))} of '{proc.title}' jump in a loop with no "
+                        f"steps {', '.join(map(str, steps))} of '{proc.title}' "
+                        "jump in a loop with no "
                         "way out; give one of the jumps a condition",
                         "jump-loop",
                     )
@@ -103,7 +106,8 @@ def check_code_guidance(graph: RunbookGraph, diags: Diagnostics) -> None:
                     diags.warning(
                         doc.source,
                         line,
-                        f"code {code.code}: the recommended actions differ from {first_doc.source}; "
+                        f"code {code.code}: the recommended actions differ from "
+                        f"{first_doc.source}; "
                         "check which guidance is current",
                         "code-guidance",
                     )

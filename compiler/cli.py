@@ -1,4 +1,7 @@
-"""Command line: arguments -> library calls. ``run(argv) -> int`` is testable without a subprocess."""
+"""Command line: arguments -> library calls.
+
+``run(argv) -> int`` is testable without a subprocess; ``main`` only exits with it.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         dest="formats",
         metavar="FORMAT",
-        help=f"format to build, repeatable or comma-separated (available: {', '.join(available_formats())})",
+        help="format to build, repeatable or comma-separated "
+        f"(available: {', '.join(available_formats())})",
     )
     p_build.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_build.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
@@ -82,7 +86,8 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     unknown = sorted(set(formats) - set(available_formats()))
     if unknown:
         print(
-            f"runbooks: unknown format(s) {', '.join(unknown)}; available: {', '.join(available_formats())}",
+            f"runbooks: unknown format(s) {', '.join(unknown)}; "
+            f"available: {', '.join(available_formats())}",
             file=sys.stderr,
         )
         return 2

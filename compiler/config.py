@@ -27,7 +27,7 @@ class Config:
     out: str = "build"
     """Output folder, relative to the config file."""
     default_locale: str = "en"
-    """Locale of documents whose front matter names none (and that are not recognisably Japanese)."""
+    """Locale of documents whose front matter names none and that are not recognisably Japanese."""
     formats: tuple[str, ...] = ()
     """Formats to build; empty means every available one."""
     site_title: str = "Runbooks"
@@ -83,9 +83,10 @@ def config_from_mapping(data: dict[str, Any], path: Path) -> Config:
         expected = _TYPES[key]
         if not isinstance(value, expected):
             raise ConfigError(
-                f"{path}: '{key}' must be a {expected.__name__}, not {type(value).__name__} ({value!r})"
+                f"{path}: '{key}' must be a {expected.__name__}, "
+                f"not {type(value).__name__} ({value!r})"
             )
-        if expected is list:
+        if isinstance(value, list):
             if not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: '{key}' must be a list of strings")
             value = tuple(value)

@@ -254,7 +254,10 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
 
 
 def _with_ids(entries: list[ErrorEntry]) -> list[ErrorEntry]:
-    """``<section>`` for a section's only entry, else ``<section>-<n>``: stable under edits elsewhere."""
+    """``<section>`` for a section's only entry, else ``<section>-<n>``.
+
+    Stable under edits in other sections.
+    """
     per_section: dict[str, int] = {}
     for entry in entries:
         per_section[entry.section] = per_section.get(entry.section, 0) + 1

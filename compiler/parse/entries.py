@@ -63,7 +63,7 @@ def heading_label(title: str, vocab: Vocabulary) -> tuple[str, str] | None:
 
 
 def is_part_heading(label: tuple[str, str] | None) -> bool:
-    """A label heading is a part of its parent unless it names the error itself ("Error code: X")."""
+    """A label heading is a part of its parent, unless it names the error ("Error code: X")."""
     return label is not None and (label[0] in ("cause", "fix") or not label[1])
 
 
@@ -194,7 +194,14 @@ def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:
     for item, text in labelled:
         lead = vocab.fix_leads.search(text) if vocab.fix_leads else None
         cause_text = text[: lead.start()].strip() if lead else text
-        parts.append(Part(role="cause", line=item.line, texts=[cause_text], items=[Item(cause_text, item.line)]))
+        parts.append(
+            Part(
+                role="cause",
+                line=item.line,
+                texts=[cause_text],
+                items=[Item(cause_text, item.line)],
+            )
+        )
         if lead:
             fix_text = text[lead.start() :].strip()
             fix = Item(fix_text, item.line, children=list(item.children))

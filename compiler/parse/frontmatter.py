@@ -68,7 +68,7 @@ def parse_front_matter(
     source: str, path: str, diags: Diagnostics, *, first_line: int
 ) -> FrontMatter:
     try:
-        loaded = yaml.load(source, Loader=_Loader)  # noqa: S506 — a SafeLoader
+        loaded = yaml.load(source, Loader=_Loader)  # _Loader is a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + (mark.line if mark is not None else 0)
@@ -103,7 +103,8 @@ def parse_front_matter(
             diags.warning(
                 path,
                 first_line,
-                f"date {raw_date!r} is not in a known format (MM/DD/YYYY, YYYY-MM-DD, ...); left out",
+                f"date {raw_date!r} is not in a known format "
+                "(MM/DD/YYYY, YYYY-MM-DD, ...); left out",
                 "front-matter",
             )
     return fm

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from compiler.model import Image, Link
-from compiler.parse.markdown import markdown_parser
+from compiler.parse.markdown import render_inline
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -51,8 +51,7 @@ class InlineParts:
     def html(self) -> str:
         """The inline rendered to raw HTML, on first use (most paragraphs never need it)."""
         if self._html is None:
-            md = markdown_parser()
-            self._html = md.renderer.renderInline(self.token.children or [], md.options, {}).strip()  # type: ignore[attr-defined]
+            self._html = render_inline(self.token.children)
         return self._html
 
 
@@ -160,7 +159,9 @@ def links_and_anchors(token: Token, line: int) -> tuple[list[Link], list[str]]:
                 continue
             href = _A_HREF.match(child.content)
             if href:
-                links.append(Link(href=html.unescape(next(g for g in href.groups() if g)), line=current))
+                links.append(
+                    Link(href=html.unescape(next(g for g in href.groups() if g)), line=current)
+                )
     return links, anchors
 
 

@@ -1,4 +1,7 @@
-"""Jumps between steps: "If you locate it, go directly to step 7.", "見つかった場合は、手順 7. に進みます。"."""
+"""Jumps between steps.
+
+"If you locate it, go directly to step 7.", "見つかった場合は、手順 7. に進みます。".
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ _LEAD_NOISE = re.compile(r"^[\s(（\[「*_]+")
 _TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_]+$")
 _THEN = re.compile(r"(?:\s*,?\s*\b(?:then|and)\b\s*|\s*(?:次に|その後|そして)\s*)$", re.IGNORECASE)
 _INNER_CONDITION = re.compile(
-    r"(?:^|[\s(（,，])(if|when|unless|once|in case)\b(?!.*[\s(（,，](?:if|when|unless|once|in case)\b)",
+    r"(?:^|[\s(（,，])(if|when|unless|once|in case)\b"
+    r"(?!.*[\s(（,，](?:if|when|unless|once|in case)\b)",
     re.IGNORECASE,
 )
 _TRAIL_SO = re.compile(r"[\s,，]*\b(?:so|then|and)$", re.IGNORECASE)

@@ -97,9 +97,7 @@ def list_start(lst: Node) -> int:
         return 1
 
 
-def _check_numbering(
-    items: list[Node], start: int, path: str, diags: Diagnostics
-) -> None:
+def _check_numbering(items: list[Node], start: int, path: str, diags: Diagnostics) -> None:
     """Authors who number by hand skip numbers; readers (and jumps) count positions."""
     written: list[int] = []
     for li in items:

@@ -17,7 +17,7 @@ from compiler.parse.blocks import inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
 from compiler.parse.codes import codes_in_code_context, codes_in_text
 from compiler.parse.inline import html_fragment_parts, strip_tags
-from compiler.parse.markdown import markdown_parser
+from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
@@ -88,7 +88,6 @@ def _rows(table: Node) -> list[_Row]:
 
 
 def _render_rows(table: Node) -> list[_Row]:
-    md = markdown_parser()
     rows: list[_Row] = []
     for node in table.children:
         for tr in node.children:
@@ -99,7 +98,7 @@ def _render_rows(table: Node) -> list[_Row]:
             for cell in tr.children:
                 inline = inline_of(cell)
                 children = inline.token.children if inline and inline.token else None
-                cells.append(md.renderer.renderInline(children or [], md.options, {}).strip())
+                cells.append(render_inline(children))
             rows.append(_Row(line, cells))
     return rows
 
@@ -158,7 +157,7 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         message_lines = [" — ".join(" ".join(cell_lines(cell(i))) for i in cols.described)]
     if cols.code is not None:
         code_lines = cell_lines(cell(cols.code))
-        # Only the cell's first line is the code; what follows is text ("150039 <br> **Message** …").
+        # Only the cell's first line is the code; the rest is text ("150039 <br> **Message** …").
         codes = codes_in_code_context(code_lines[0] if code_lines else "") + codes
         codes.extend(codes_in_text(" ".join(code_lines[1:])))
         if cols.code == cols.message:

@@ -46,7 +46,11 @@ def block_tree(tokens: Sequence[Token]) -> Node:
     current = root
     for token in tokens:
         if token.nesting == 1:
-            node = Node(token.type[: -len("_open")] if token.type.endswith("_open") else token.type, token, current)
+            node = Node(
+                token.type[: -len("_open")] if token.type.endswith("_open") else token.type,
+                token,
+                current,
+            )
             current.children.append(node)
             current = node
         elif token.nesting == -1:

@@ -70,7 +70,7 @@ class Vocabulary:
     languages: tuple[str, ...]
 
     def header_role(self, header: str) -> str | None:
-        """``code``, ``error``, ``context``, ``cause`` or ``fix`` for a table header cell, else None."""
+        """The role of a table header cell: code, error, context, cause, fix — or None."""
         key = normalise_label(header)
         if key in self.code_headers:
             return "code"
@@ -104,7 +104,10 @@ class Vocabulary:
             for role, words in roles:
                 for word in words:
                     rest = key[len(word) :] if key.startswith(word) else ""
-                    if any(rest.startswith(j) and 0 < len(rest) - len(j) <= 12 for j in self.label_joiners):
+                    if any(
+                        rest.startswith(j) and 0 < len(rest) - len(j) <= 12
+                        for j in self.label_joiners
+                    ):
                         return role
         return None
 
@@ -165,10 +168,16 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
         fix_leads=_phrases(words("labels", "fix_leads")),
-        label_joiners=tuple(normalise_label(w) for w in words("labels", "joiners") if normalise_label(w)),
+        label_joiners=tuple(
+            normalise_label(w) for w in words("labels", "joiners") if normalise_label(w)
+        ),
         label_words=tuple(
             sorted(
-                {(role, w) for role in ("code", "message", "cause", "fix") for w in words("labels", role)},
+                {
+                    (role, w)
+                    for role in ("code", "message", "cause", "fix")
+                    for w in words("labels", role)
+                },
                 key=lambda rw: (-len(rw[1]), rw),
             )
         ),
