@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,11 @@ def check_golden(name: str, actual: str) -> None:
     )
 
 
+MakeSource = Callable[[dict[str, str | bytes]], Path]
+
+
 @pytest.fixture
-def make_source(tmp_path: Path):  # type: ignore[no-untyped-def]
+def make_source(tmp_path: Path) -> MakeSource:
     """Write ``{relative path: text}`` into a fresh source folder and return it."""
 
     def make(files: dict[str, str | bytes]) -> Path:

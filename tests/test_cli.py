@@ -9,11 +9,15 @@ import pytest
 
 from compiler.cli import run
 
+from .conftest import MakeSource
+
 GOOD = "# Doc\n\n| Error | Cause | Resolution |\n| --- | --- | --- |\n| Boom (ID: 34513) | Bad | Fix it |\n"
 BAD_JUMP = "# Doc\n\n1. One.\n2. Go to step 9.\n"
 
 
-def test_build_writes_json(make_source, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_build_writes_json(
+    make_source: MakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = make_source({"a.md": GOOD, "sub/b.md": BAD_JUMP})
     out = tmp_path / "out"
     code = run(["build", str(src), "--out", str(out), "--format", "json"])
@@ -25,17 +29,19 @@ def test_build_writes_json(make_source, tmp_path: Path, capsys: pytest.CaptureFi
     assert data["codes"] == {"34513": ["a#doc"]}
 
 
-def test_check_exit_codes(make_source, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_check_exit_codes(make_source: MakeSource, capsys: pytest.CaptureFixture[str]) -> None:
     clean = make_source({"a.md": GOOD})
     assert run(["check", str(clean)]) == 0
     warn = make_source({"a.md": GOOD, "b.md": "# B\n\n[x](#nope)\n"})
     assert run(["check", str(warn)]) == 0
     assert run(["check", str(warn), "--strict"]) == 1
     out = capsys.readouterr().out
-    assert "b.md:3:1: warning: link to '#nope': no such anchor in this document [broken-link]" in out
+    assert (
+        "b.md:3:1: warning: link to '#nope': no such anchor in this document [broken-link]" in out
+    )
 
 
-def test_lookup(make_source, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_lookup(make_source: MakeSource, capsys: pytest.CaptureFixture[str]) -> None:
     src = make_source({"a.md": GOOD, "b.md": GOOD.replace("Fix it", "Other fix")})
     assert run(["lookup", "34513", "--source", str(src)]) == 0
     out = capsys.readouterr().out
@@ -47,7 +53,9 @@ def test_lookup(make_source, capsys: pytest.CaptureFixture[str]) -> None:  # typ
     assert [e["document"] for e in data["entries"]] == ["a", "b"]
 
 
-def test_unknown_format_and_missing_source(make_source, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_format_and_missing_source(
+    make_source: MakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = make_source({"a.md": GOOD})
     assert run(["build", str(src), "--out", str(tmp_path / "o"), "--format", "nope"]) == 2
     assert "unknown format(s) nope" in capsys.readouterr().err
@@ -66,7 +74,8 @@ def test_config_drives_source_and_vocab(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.md").write_text(
-        "# A\n\n| Fehler | Abhilfe |\n| --- | --- |\n| Kaputt (ID: 777) | Neu starten |\n", encoding="utf-8"
+        "# A\n\n| Fehler | Abhilfe |\n| --- | --- |\n| Kaputt (ID: 777) | Neu starten |\n",
+        encoding="utf-8",
     )
     config = tmp_path / "runbooks.toml"
     config.write_text(

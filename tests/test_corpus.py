@@ -14,9 +14,7 @@ from compiler.diagnostics import Diagnostics, Severity
 
 from .conftest import SOURCE_DOCS
 
-CORPUS = sorted(
-    p for p in SOURCE_DOCS.rglob("*.md") if p.name != "NOTICE.md"
-)
+CORPUS = sorted(p for p in SOURCE_DOCS.rglob("*.md") if p.name != "NOTICE.md")
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.relative_to(SOURCE_DOCS).as_posix())
@@ -69,6 +67,9 @@ def test_parallel_output_equals_serial(tmp_path: Path) -> None:
         out = tmp_path / f"j{jobs}"
         result = build(SOURCE_DOCS, out, config, formats=["json"], jobs=jobs)
         outputs.append(
-            ((out / "runbooks.json").read_bytes(), [str(d) for d in result.compilation.diagnostics.sorted()])
+            (
+                (out / "runbooks.json").read_bytes(),
+                [str(d) for d in result.compilation.diagnostics.sorted()],
+            )
         )
     assert outputs[0] == outputs[1]

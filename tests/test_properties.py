@@ -16,7 +16,7 @@ from compiler.links import resolve_links
 
 FRAGMENTS = [
     "# Title\n",
-    "## <a name=\"x\"></a>Heading\n",
+    '## <a name="x"></a>Heading\n',
     "---\ntitle: t\nms.date: 02/18/2019\n---\n",
     "---\n: bad: [yaml\n---\n",
     "| Error | Cause | Resolution |\n| --- | --- | --- |\n",
@@ -32,7 +32,7 @@ FRAGMENTS = [
     "> [!NOTE]\n> note\n",
     "> [!TIP] same line\n",
     "[!INCLUDE [x](../x.md)]\n",
-    ":::image type=\"content\" source=\"a.png\" alt-text=\"b\":::\n",
+    ':::image type="content" source="a.png" alt-text="b":::\n',
     "**Error code**: UserErrorX <br> **Error message**: boom\n",
     "**Cause:** c\n\n**Resolution:** r\n",
     "#### Resolution\n",

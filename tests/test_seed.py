@@ -65,7 +65,10 @@ def test_seed_actions_keep_nesting(tmp_path: Path) -> None:
         "スクラッチ",
         "bin",
     ]
-    assert "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin" in antivirus["children"][3]["text"]
+    assert (
+        "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Bin"
+        in antivirus["children"][3]["text"]
+    )
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:
