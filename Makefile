@@ -18,15 +18,15 @@ test: deps venv
 	$(PY) -X warn_default_encoding -m pytest $(PYTEST_ARGS)
 
 check: venv
-	$(VENV)/bin/ruff check compiler tests
-	$(VENV)/bin/ruff format --check compiler tests
+	$(VENV)/bin/ruff check compiler tests bench
+	$(VENV)/bin/ruff format --check compiler tests bench
 	$(VENV)/bin/mypy compiler
 
 bench: deps venv
 	$(PY) bench/bench.py
 
 fuzz: deps venv
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_properties.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf build/
