@@ -24,6 +24,8 @@ class Item:
     """Nested items, in source order."""
     html: str = ""
     """The item's own inline content as raw (unsanitised) HTML, without its children."""
+    ordered: bool = False
+    """Numbered in the source (``1.`` in a list or written by hand in a table cell)."""
 
 
 @dataclass(slots=True)

@@ -131,7 +131,12 @@ def list_items(lst: Node, vocab: Vocabulary) -> list[Item]:
         if li.type != "list_item":
             continue
         content = item_content(li, vocab)
-        item = Item(text=content.text, line=content.line, html=content.html)
+        item = Item(
+            text=content.text,
+            line=content.line,
+            html=content.html,
+            ordered=lst.type == "ordered_list",
+        )
         for nested in content.nested:
             item.children.extend(list_items(nested, vocab))
         for cmd in content.commands:

@@ -84,6 +84,7 @@ _LETTERED = re.compile(r"\s*[A-Za-z][.)](?=\s)\s*")
 """``a.``, ``b)`` followed by a space, so ``e.g.`` and ``a.txt`` are not markers."""
 _BULLET = re.compile(r"\s*(?:[-*+](?=\s)|[•・●◦▪‣])\s*")
 """``- ``, ``* ``, ``+ `` (space required: ``-1``, ``*.log``) and ``•``, ``・``."""
+_BULLET_RANK = 2
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (0, _NUMBERED),
     (1, _LETTERED),
@@ -325,6 +326,8 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     """Filled by :func:`_finalise`: this node as Items (several if hoisted)."""
+    ordered: bool = False
+    """Written with a number or letter ("1. …", "a) …"): a step of a procedure."""
 
 
 @dataclass(slots=True, eq=False)
@@ -413,6 +416,7 @@ class _TreeBuilder:
         else:
             node = _Node(parent.depth + 1)
             parent.children.append(node)
+        node.ordered = rank < _BULLET_RANK
         rest = line.without_prefix(length)
         if not rest.is_empty:  # a bare "1." takes its text from the next line
             node.lines.append(rest)
@@ -445,7 +449,8 @@ def _finalise(root: list[_Node], line: int) -> list[Item]:
         if node.lines:
             text = "\n".join(ln.text for ln in node.lines if ln.text)  # skip image-only lines
             html = "<br>".join(ln.html for ln in node.lines)
-            node.items = [Item(text=text, line=line, children=children, html=html)]
+            item = Item(text=text, line=line, children=children, html=html, ordered=node.ordered)
+            node.items = [item]
         else:
             node.items = children
     return [item for node in root for item in node.items]

@@ -24,6 +24,7 @@ from compiler.parse.procedures import (
     continuation_groups,
     fallback_text,
     procedure_from_lists,
+    procedures_in_items,
 )
 from compiler.parse.tables import TableContext, table_entries
 from compiler.parse.tree import Node, block_tree
@@ -142,6 +143,10 @@ def _walk(
             for entry in table_entries(node, state.tables):
                 entry.section = seg.anchor
                 state.table_entries.append(entry)
+                title = entry.message.split("\n", 1)[0][:80] or seg.title
+                doc.procedures.extend(
+                    procedures_in_items(entry.actions, title=title, section=seg.anchor, vocab=vocab)
+                )
         elif kind == "ordered_list" and not in_step:
             group = groups.get(index)
             procedure = None

@@ -95,7 +95,8 @@ def parse_front_matter(
     fm = FrontMatter(meta=meta)
     fm.title = _text(lowered.get("title"))
     fm.description = _text(lowered.get("description"))
-    fm.locale = next((_text(lowered[k]) for k in _LOCALE_KEYS if lowered.get(k)), None)
+    locale = next((_text(lowered[k]) for k in _LOCALE_KEYS if lowered.get(k)), None)
+    fm.locale = normalise_locale(locale) if locale else None
     raw_date = next((lowered[k] for k in _DATE_KEYS if lowered.get(k)), None)
     if raw_date is not None:
         fm.date = normalise_date(raw_date)
@@ -108,6 +109,20 @@ def parse_front_matter(
                 "front-matter",
             )
     return fm
+
+
+def normalise_locale(value: str) -> str:
+    """BCP 47 casing: ``ja-jp`` -> ``ja-JP``, ``EN_us`` -> ``en-US``, ``zh-hans`` -> ``zh-Hans``."""
+    parts = value.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2:
+            out.append(part.upper())
+        elif len(part) == 4:
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
 
 
 def normalise_date(value: object) -> str | None:

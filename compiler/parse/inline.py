@@ -26,6 +26,12 @@ _ATTR = r"\b{name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
 _SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+[^}]*?\btext\s*=\s*\"([^\"]*)\"[^}]*?[>%]\}\}")
 _SHORTCODE_HEADING = re.compile(r"\{\{[<%]\s*heading\s+\"([^\"]*)\"\s*[>%]\}\}")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}")
+# DocFX markers are recognised, not shown: ":::image …:::", "::: zone pivot=…", "::: zone-end",
+# "[!INCLUDE [name](path)]" (after rendering, its link text stays: "[!INCLUDE name]").
+_DOCFX_MARKER = re.compile(
+    r":::\s*image\b.*?:::|^\s*:::.*$|\[!(?:INCLUDE|div)\b[^\]]*\]", re.IGNORECASE | re.MULTILINE
+)
+_DOCFX_IMAGE = re.compile(r":::\s*image\b(.*?):::", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CACHE_KEY = "runbooks.inline"
@@ -64,6 +70,8 @@ def attr(tag: str, name: str) -> str | None:
 
 def clean_text(text: str) -> str:
     """Shortcodes replaced by their words, spaces collapsed per line, blank lines dropped."""
+    if ":::" in text or "[!" in text:
+        text = _DOCFX_MARKER.sub("", text)
     if "{{" in text:
         text = _SHORTCODE_HEADING.sub(r"\1", text)
         text = _SHORTCODE_TEXT.sub(r"\1", text)
@@ -116,6 +124,13 @@ def _inline_parts(token: Token, line: int) -> InlineParts:
             src = str(child.attrGet("src") or "")
             parts.images.append(Image(src=src, alt=child.content, line=current))
     joined = _CJK_BREAK.sub("", "".join(text)).replace(_SOFTBREAK, " ")
+    if ":::" in token.content:
+        for m in _DOCFX_IMAGE.finditer(token.content):
+            src = attr(m.group(1), "source")
+            if src:
+                parts.images.append(
+                    Image(src=src, alt=attr(m.group(1), "alt-text") or "", line=line)
+                )
     parts.text = clean_text(joined)
     return parts
 

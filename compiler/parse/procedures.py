@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostics
-from compiler.model import Checklist, ChecklistItem, Procedure, Step
+from compiler.model import Checklist, ChecklistItem, Item, Procedure, Step
 from compiler.parse.blocks import (
     descendant_commands,
     item_content,
@@ -118,6 +118,42 @@ def _check_numbering(items: list[Node], start: int, path: str, diags: Diagnostic
                 "step-numbering",
             )
             return
+
+
+def procedures_in_items(
+    items: list[Item], *, title: str, section: str, vocab: Vocabulary
+) -> list[Procedure]:
+    """Steps written by hand inside a table cell ("1. … <br> 2. …"): runs of numbered items."""
+    found: list[Procedure] = []
+    stack = [items]
+    while stack:
+        level = stack.pop()
+        run: list[Item] = []
+        for item in [*level, None]:
+            if item is not None and item.ordered:
+                run.append(item)
+                continue
+            if len(run) >= MIN_STEPS:
+                found.append(_item_procedure(run, title, section, vocab))
+            run = []
+            if item is not None and item.children:
+                stack.append(item.children)
+    return sorted(found, key=lambda p: p.line)
+
+
+def _item_procedure(run: list[Item], title: str, section: str, vocab: Vocabulary) -> Procedure:
+    procedure = Procedure(id="", title=title, line=run[0].line, section=section)
+    for number, item in enumerate(run, 1):
+        step = Step(
+            number=number,
+            text=item.text,
+            line=item.line,
+            html=item.html,
+            children=list(item.children),
+        )
+        step.jumps.extend(find_jumps(item.text, item.line, number, vocab))
+        procedure.steps.append(step)
+    return procedure
 
 
 def fallback_text(node: Node | None, vocab: Vocabulary) -> tuple[str, int] | None:
