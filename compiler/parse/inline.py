@@ -126,10 +126,10 @@ def _inline_parts(token: Token, line: int) -> InlineParts:
     joined = _CJK_BREAK.sub("", "".join(text)).replace(_SOFTBREAK, " ")
     if ":::" in token.content:
         for m in _DOCFX_IMAGE.finditer(token.content):
-            src = attr(m.group(1), "source")
-            if src:
+            source = attr(m.group(1), "source")
+            if source:
                 parts.images.append(
-                    Image(src=src, alt=attr(m.group(1), "alt-text") or "", line=line)
+                    Image(src=source, alt=attr(m.group(1), "alt-text") or "", line=line)
                 )
     parts.text = clean_text(joined)
     return parts
