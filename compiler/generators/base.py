@@ -6,6 +6,8 @@ reads only the graph and writes through the :class:`~compiler.writer.Writer`.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -58,5 +60,13 @@ def get_generator(name: str) -> Generator:
 
 
 def _load_builtin() -> None:
-    """Import the built-in generator modules on first use (not at package import)."""
-    from compiler.generators import json_export  # noqa: F401
+    """Import every module of this package on first use (not at package import).
+
+    Each format is one module that registers itself with :func:`register`; adding a
+    format is adding a file. A module that fails to import is a bug: it raises.
+    """
+    import compiler.generators as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name != "base" and not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
