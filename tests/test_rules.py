@@ -130,7 +130,7 @@ def read_cases(path: Path) -> list[Case]:
             )
         )
         i = j + 1
-    if not cases:
+    if not cases and path.name != KNOWN_GAPS:  # no known gaps is the goal
         raise ValueError(f"{path}: no cases")
     return cases
 
@@ -140,12 +140,12 @@ def all_cases() -> list[Case]:
 
 
 def rewrite_expected(case: Case, actual: list[str]) -> None:
-    """Replace the case's expected block in its file (re-read: earlier cases may have moved)."""
-    fresh = next(c for c in read_cases(case.file) if c.title == case.title and c.line >= 1)
-    same_title = [c for c in read_cases(case.file) if c.title == case.title]
-    if len(same_title) > 1:
-        # Titles are unique per file (checked by a test); fall back to position.
-        fresh = read_cases(case.file)[[c.line for c in read_cases(case.file)].index(case.line)]
+    """Replace the case's expected block in its file.
+
+    The file is read again because rewriting an earlier case may have moved this one;
+    titles are unique per file (checked below), so the title finds it.
+    """
+    fresh = next(c for c in read_cases(case.file) if c.title == case.title)
     lines = case.file.read_text(encoding="utf-8").split("\n")
     lines[fresh.expected_start : fresh.expected_end] = actual
     case.file.write_text("\n".join(lines), encoding="utf-8")

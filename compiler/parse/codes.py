@@ -20,10 +20,11 @@ _IN_TEXT = (
         r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?!\d|[.,]\d)",
         re.IGNORECASE,
     ),
-    # "(407) Proxy Authentication Required"
-    re.compile(r"[(（](\d{3,6})[)）]"),
-    # HRESULTs written without 0x: "80180014", "8018000a"
-    re.compile(r"(?<![0-9A-Za-z])([89Cc][0-9A-Fa-f]{7})(?![0-9A-Za-z])"),
+    # "(407) Proxy Authentication Required": a status at the start of a line, or any
+    # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
+    re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（](\d{3})[)）]"),
+    # HRESULTs written without 0x: "80180014", "8018000a" (not the first group of a GUID)
+    re.compile(r"(?<![-0-9A-Za-z])([89Cc][0-9A-Fa-f]{7})(?![-0-9A-Za-z])"),
 )
 # Identifier-style codes: UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork.
 _CAMEL = re.compile(r"(?<![\w.])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.])")
@@ -36,8 +37,18 @@ def codes_in_text(text: str) -> list[str]:
     """Codes in free text: an error message, a heading, an error cell."""
     found: list[tuple[int, str]] = []
     for rx in _IN_TEXT:
-        found.extend((m.start(1), m.group(1)) for m in rx.finditer(text))
+        found.extend(_matches(rx, text))
     return _unique(code for _, code in sorted(found))
+
+
+def _matches(rx: re.Pattern[str], text: str) -> list[tuple[int, str]]:
+    """(position, code) of each match: the first group that matched is the code."""
+    out = []
+    for m in rx.finditer(text):
+        index = next((i for i in range(1, (rx.groups or 0) + 1) if m.group(i) is not None), 0)
+        if index:
+            out.append((m.start(index), m.group(index)))
+    return out
 
 
 def codes_in_code_context(text: str) -> list[str]:
@@ -50,7 +61,7 @@ def codes_in_code_context(text: str) -> list[str]:
     if lead and _looks_like_code(lead.group(1)):
         found.append((lead.start(1), lead.group(1)))
     for rx in (*_IN_TEXT, _CAMEL, _SCREAMING):
-        found.extend((m.start(1), m.group(1)) for m in rx.finditer(text))
+        found.extend(_matches(rx, text))
     return _unique(code for _, code in sorted(found))
 
 

@@ -182,11 +182,8 @@ def _walk(
             _walk_items(node, seg, state, in_step=in_step)
         elif kind == "alert":
             _add_note(node, str(node.info or "note"), node.children[1:], state)
-        elif kind == "blockquote":
-            if not _marker_note(node, state):
-                _walk(node.children, seg, state, top_level=False, in_list=in_list, in_step=in_step)
-        elif kind == "paragraph":
-            _includes(node, state)
+        elif kind == "blockquote" and not _marker_note(node, state):
+            _walk(node.children, seg, state, top_level=False, in_list=in_list, in_step=in_step)
 
 
 def _walk_items(lst: Node, seg: Segment, state: _State, *, in_step: bool) -> None:
@@ -233,28 +230,28 @@ def _marker_note(node: Node, state: _State) -> bool:
     return True
 
 
-def _includes(node: Node, state: _State) -> None:
-    inline = inline_of(node)
-    if inline is None or inline.token is None:
-        return
-    for m in _INCLUDE.finditer(inline.token.content):
-        state.doc.includes.append(Link(href=m.group(2), line=line_of(node), kind="include"))
-
-
 def _collect_links_and_anchors(root: Node, state: _State) -> None:
+    """Links, anchors and DocFX includes anywhere: paragraphs, notes, lists, table cells."""
     doc = state.doc
-    include_hrefs = {inc.href for inc in doc.includes}
     anchors = [s.anchor for s in doc.sections]
+    links: list[Link] = []
     for node in walk(root):
         if node.type == "inline" and node.token is not None:
-            links, found = links_and_anchors(node.token, line_of(node))
-            doc.links.extend(link for link in links if link.href not in include_hrefs)
+            line = line_of(node)
+            found_links, found = links_and_anchors(node.token, line)
+            links.extend(found_links)
             anchors.extend(found)
+            if "[!" in node.token.content:
+                doc.includes.extend(
+                    Link(href=m.group(2), line=line, kind="include")
+                    for m in _INCLUDE.finditer(node.token.content)
+                )
         elif node.type == "html_block":
             links, _ = html_fragment_parts(node.content, line_of(node))
             doc.links.extend(links)
             anchors.extend(_HTML_ANCHOR.findall(node.content))
-    # Links inside table cells come through the inline walk too (cells are inline tokens).
+    include_hrefs = {inc.href for inc in doc.includes}
+    doc.links.extend(link for link in links if link.href not in include_hrefs)
     doc.anchors = list(dict.fromkeys(anchors))
 
 

@@ -194,6 +194,13 @@ def html_fragment_parts(fragment: str, line: int) -> tuple[list[Link], list[Imag
     return links, images
 
 
+def strip_docfx_markers(text: str) -> str:
+    """``[!INCLUDE …]`` and ``:::image …:::`` are recorded elsewhere, never shown as text."""
+    if ":::" in text or "[!" in text:
+        return _DOCFX_MARKER.sub("", text)
+    return text
+
+
 def strip_tags(fragment: str) -> str:
     return clean_text(html.unescape(_TAG.sub("", fragment)))
 

@@ -14,6 +14,7 @@ from compiler.parse.vocab import Vocabulary
 # "手順 7. に進みます" is not split: the period after a step number is followed by kana.
 _SENTENCE = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+(?=[A-Z(\[*「])|\n+")
 _CLAUSE_SEP = re.compile(r"[、,，;；]")
+_CLAUSE_LEAD = re.compile(r"^[\s、,，;；]+")
 _LEAD_NOISE = re.compile(r"^[\s(（\[「*_]+")
 _TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_]+$")
 _THEN = re.compile(r"(?:\s*,?\s*\b(?:then|and)\b\s*|\s*(?:次に|その後|そして)\s*)$", re.IGNORECASE)
@@ -23,7 +24,7 @@ _INNER_CONDITION = re.compile(
     re.IGNORECASE,
 )
 _TRAIL_SO = re.compile(r"[\s,，]*\b(?:so|then|and)$", re.IGNORECASE)
-_LABEL = re.compile(r"^([^:：]{2,80})[:：]\s")
+_LABEL = re.compile(r"^([^:：]{2,80})(?::\s|：\s*)")
 
 
 def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jump]:
@@ -33,42 +34,38 @@ def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jum
     for sentence in (s.strip() for s in _SENTENCE.split(text)):
         if not sentence:
             continue
-        claimed: list[tuple[int, int]] = []
+        matches: list[tuple[re.Match[str], str]] = []
         for pattern in vocab.jumps:
             for m in pattern.regex.finditer(sentence):
-                if any(a <= m.start() < b for a, b in claimed):
-                    continue
-                claimed.append((m.start(), m.end()))
-                to = int(m.group("to"))
-                last_group = m.groupdict().get("last")
-                last = int(last_group) if last_group else None
-                kind = pattern.kind
-                if kind == "forward" and to <= number:
-                    kind = "back"
-                condition = _condition(sentence, m.start(), m.end(), vocab)
-                if condition is None and label is not None:
-                    # "iOS 12.2 and later: ... Then continue to step 3." — the label is the case.
-                    condition = label.group(1).strip()
-                jumps.append(
-                    Jump(
-                        to=to,
-                        condition=condition,
-                        line=line,
-                        kind=kind,
-                        last=last,
-                        phrase=m.group(0),
-                    )
-                )
+                if not any(a.start() <= m.start() < a.end() for a, _ in matches):
+                    matches.append((m, pattern.kind))
+        previous_end = 0
+        for m, kind in sorted(matches, key=lambda mk: mk[0].start()):
+            to = int(m.group("to"))
+            last_group = m.groupdict().get("last")
+            last = int(last_group) if last_group else None
+            if kind == "forward" and to <= number:
+                kind = "back"
+            # "If running, go to step 4; otherwise, go to step 3": each jump's own clause.
+            condition = _condition(sentence, previous_end, m.start(), m.end(), vocab)
+            previous_end = m.end()
+            if condition is None and label is not None:
+                # "iOS 12.2 and later: ... Then continue to step 3." — the label is the case.
+                condition = label.group(1).strip()
+            jumps.append(
+                Jump(to=to, condition=condition, line=line, kind=kind, last=last, phrase=m.group(0))
+            )
     return jumps
 
 
-def _condition(sentence: str, start: int, end: int, vocab: Vocabulary) -> str | None:
-    before = _THEN.sub("", _TRAIL_NOISE.sub("", sentence[:start]))
+def _condition(sentence: str, begin: int, start: int, end: int, vocab: Vocabulary) -> str | None:
+    before = _LEAD_NOISE.sub("", _CLAUSE_LEAD.sub("", sentence[begin:start]))
+    before = _THEN.sub("", _TRAIL_NOISE.sub("", before))
     before = _TRAIL_NOISE.sub("", before)
     if before:
         # The condition is the last clause before the jump.
         clauses = [c for c in _CLAUSE_SEP.split(before) if c.strip()]
-        candidates = [before, clauses[-1]] if clauses else [before]
+        candidates = [clauses[-1], before] if clauses else [before]
         for clause in candidates:
             clause = _LEAD_NOISE.sub("", clause).strip()
             lowered = clause.lower()

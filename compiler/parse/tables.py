@@ -16,7 +16,7 @@ from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
 from compiler.parse.codes import codes_in_code_context, codes_in_text
-from compiler.parse.inline import html_fragment_parts, strip_tags
+from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
@@ -98,7 +98,7 @@ def _render_rows(table: Node) -> list[_Row]:
             for cell in tr.children:
                 inline = inline_of(cell)
                 children = inline.token.children if inline and inline.token else None
-                cells.append(render_inline(children))
+                cells.append(strip_docfx_markers(render_inline(children)))
             rows.append(_Row(line, cells))
     return rows
 
@@ -322,9 +322,8 @@ def _check_cell_counts(rows: list[_Row], ctx: TableContext) -> None:
 def _count_cells(lines: list[str], line: int) -> int | None:
     if not 0 < line <= len(lines):
         return None
+    # As in GFM (and markdown-it), only an escaped "\|" is not a border, even in a code span.
     text = lines[line - 1].strip()
-    # Cut code spans first: a "|" inside `a | b` is not a cell border.
-    text = re.sub(r"`[^`]*`", "``", text)
     cells = re.split(r"(?<!\\)\|", text)
     if cells and not cells[0].strip():
         cells = cells[1:]
