@@ -37,7 +37,9 @@ def build(
     compilation = compile_sources(source, config, jobs=jobs)
     wanted = formats or list(config.formats) or available_formats()
     writer = Writer(out)
-    ctx = BuildContext(config=config, writer=writer, diags=compilation.diagnostics)
+    ctx = BuildContext(
+        config=config, writer=writer, diags=compilation.diagnostics, source_root=source.resolve()
+    )
     for name in wanted:
         generator = get_generator(name)
         try:

@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Protocol
 
 from compiler.config import Config
@@ -23,6 +24,8 @@ class BuildContext:
     config: Config
     writer: Writer
     diags: Diagnostics
+    source_root: Path
+    """The source folder: images and other files a document references live under it."""
 
 
 class Generator(Protocol):
