@@ -55,6 +55,13 @@ def find_sources(
             )
             continue
         if path.is_dir():
+            if path.suffix.lower() == ".md":
+                diags.warning(
+                    relative,
+                    1,
+                    "a folder named like a Markdown file; its contents are read as a folder",
+                    "read",
+                )
             continue
         known.add(relative)
         if path.suffix.lower() == ".md" and not any(
