@@ -83,7 +83,11 @@ def heading_entries(
             continue
         parts: list[Part] = []
         used: list[Node] = []
-        current = _read_blocks(seg.blocks, None, parts, used, vocab, tables)
+        # "### Error: <message>" names the error; what follows it unlabelled is the fix.
+        body = Part(role="body", line=seg.line) if _names_error_itself(seg) else None
+        if body is not None:
+            parts.append(body)
+        current = _read_blocks(seg.blocks, body, parts, used, vocab, tables)
         j = i + 1
         while j < len(segments) and segments[j].level > seg.level:
             sub = segments[j]
@@ -106,6 +110,10 @@ def heading_entries(
             consumed.update(id(n) for n in used)
     _route_causes(entries, collected, segments)
     return [entries[i] for i in sorted(entries)], consumed
+
+
+def _names_error_itself(seg: Segment) -> bool:
+    return seg.label is not None and seg.label[0] in ("code", "message") and bool(seg.label[1])
 
 
 def _names_error(seg: Segment, vocab: Vocabulary) -> bool:
@@ -293,13 +301,16 @@ def _strip_leading_colon(children: list[Token], index: int) -> None:
 
 
 def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | None:
+    if not any(p.role == "fix" for p in parts):
+        for part in parts:
+            if part.role == "body" and part.items:
+                part.role = "fix"  # "### Error: X" + unlabelled steps: those are the fix
     roles = {p.role for p in parts}
     heading_codes = _heading_codes(seg, vocab)
     # Causes that link to sections ("Cause 1: [no Internet access](#…)") get their fixes routed.
     routed = any(link.href.startswith("#") for p in parts if p.role == "cause" for link in p.links)
-    if not ("fix" in roles or routed) or not (
-        roles & {"message", "code", "cause"} or heading_codes
-    ):
+    names = roles & {"message", "code", "cause"} or heading_codes or _names_error_itself(seg)
+    if not ("fix" in roles or routed) or not names:
         return None
     messages = [t for p in parts if p.role == "message" for t in p.texts]
     title = seg.label[1] if seg.label else seg.title

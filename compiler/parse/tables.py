@@ -19,7 +19,7 @@ from compiler.parse.codes import codes_in_code_context, codes_in_text
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
-from compiler.parse.vocab import Vocabulary
+from compiler.parse.vocab import Vocabulary, normalise_label
 
 _ROWS_KEY = "runbooks.rows"
 _LINE_START = r"(?:^|<br\s*/?>|</br>|<p>|</p>|<li>|\n)\s*"
@@ -174,7 +174,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         if role == "cause":
             causes.extend(_causes(fragment, row.line))
         else:
-            actions.extend(cell_items(fragment, row.line))
+            actions.extend(
+                item
+                for item in cell_items(fragment, row.line)
+                if item.children or normalise_label(item.text) not in ctx.vocab.no_action
+            )
     if not message and not codes:
         if actions or causes:
             ctx.diags.warning(

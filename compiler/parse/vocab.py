@@ -16,7 +16,7 @@ from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
     "headers": ("error", "code", "context", "cause", "fix"),
-    "labels": ("code", "message", "cause", "fix", "joiners", "fix_leads"),
+    "labels": ("code", "message", "cause", "fix", "joiners", "fix_leads", "none"),
     "jumps": ("forward", "back", "repeat"),
     "conditions": ("leading", "trailing"),
     "fallback": ("patterns",),
@@ -61,6 +61,8 @@ class Vocabulary:
     fallback: tuple[re.Pattern[str], ...]
     checklist_skip: frozenset[str]
     label_joiners: tuple[str, ...]
+    no_action: frozenset[str]
+    """What a fix cell says when there is nothing to do ("None", "なし")."""
     fix_leads: re.Pattern[str] | None
     """Where a fix starts inside a cause item ("To resolve this issue, …")."""
     label_words: tuple[tuple[str, str], ...]
@@ -168,6 +170,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
         fix_leads=_phrases(words("labels", "fix_leads")),
+        no_action=labels("labels", "none"),
         label_joiners=tuple(
             normalise_label(w) for w in words("labels", "joiners") if normalise_label(w)
         ),
