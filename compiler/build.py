@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from compiler.compile import Compilation, compile_sources
 from compiler.config import Config
 from compiler.diagnostics import Severity
+from compiler.diff import diff_exports, render_markdown
 from compiler.generators.base import BuildContext, available_formats, get_generator
+from compiler.generators.json_export import OUTPUT, SCHEMA, export
 from compiler.writer import Writer
 
 
@@ -37,6 +40,7 @@ def build(
     compilation = compile_sources(source, config, jobs=jobs)
     wanted = formats or list(config.formats) or available_formats()
     writer = Writer(out)
+    previous = _previous_export(out)
     ctx = BuildContext(
         config=config, writer=writer, diags=compilation.diagnostics, source_root=source.resolve()
     )
@@ -51,7 +55,22 @@ def build(
                 f"the {name} generator failed: {type(exc).__name__}: {exc}",
                 "generator",
             )
+    current = export(compilation.graph)
+    writer.write_text(CHANGES, render_markdown(diff_exports(previous, current)))
     return BuildResult(compilation, wanted, writer.written)
+
+
+CHANGES = "CHANGES.md"
+"""The change report of the last build: a diff of the graph against the previous build."""
+
+
+def _previous_export(out: Path) -> dict[str, Any]:
+    """The last build's JSON export, or an empty graph (first build, or JSON not built)."""
+    try:
+        data = json.loads((out / OUTPUT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"schema": SCHEMA, "documents": [], "codes": {}}
+    return data if isinstance(data, dict) else {"documents": []}
 
 
 def print_diagnostics(compilation: Compilation, stream: TextIO | None = None) -> None:

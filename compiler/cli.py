@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from compiler.build import build, print_diagnostics, summary
 from compiler.compile import compile_sources
 from compiler.config import Config, ConfigError, find_config, load_config
+from compiler.diff import diff_exports, diff_single, render_markdown
 from compiler.generators.base import available_formats
 from compiler.generators.json_export import dumps
 
@@ -46,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     p_check.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_check.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
 
+    p_diff = sub.add_parser("diff", help="what changed between two JSON exports (runbooks.json)")
+    p_diff.add_argument("old", type=Path)
+    p_diff.add_argument("new", type=Path)
+
     p_lookup = sub.add_parser("lookup", help="every entry for an error code, from every runbook")
     p_lookup.add_argument("code")
     p_lookup.add_argument("--source", type=Path, help="folder of Markdown documents")
@@ -65,6 +71,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _build(args, config)
     if args.command == "check":
         return _check(args, config)
+    if args.command == "diff":
+        return _diff(args)
     return _lookup(args, config)
 
 
@@ -107,6 +115,23 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     print_diagnostics(compilation, sys.stdout)
     print(summary(compilation), file=sys.stderr)
     return 1 if compilation.diagnostics.failed(strict=args.strict) else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    exports = []
+    for path in (args.old, args.new):
+        try:
+            exports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            print(f"runbooks: cannot read {path} as a JSON export: {exc}", file=sys.stderr)
+            return 2
+    old, new = exports
+    if len(old.get("documents", [])) == 1 == len(new.get("documents", [])):
+        changes = diff_single(old, new)  # two versions of one runbook, whatever their ids
+    else:
+        changes = diff_exports(old, new)
+    print(render_markdown(changes, heading=f"Changes from {args.old} to {args.new}"), end="")
+    return 0
 
 
 def _lookup(args: argparse.Namespace, config: Config) -> int:
