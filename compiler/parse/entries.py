@@ -232,11 +232,27 @@ def _cause_fix_table(
 
 
 def _label_runs(node: Node, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
-    """Split a paragraph at labels that start a line: ``**Cause:** …``, ``Resolution: …``."""
+    """Split a paragraph at labels that start a line: ``**Cause:** …``, ``Resolution: …``.
+
+    Kept on the paragraph's inline token: every enclosing heading reads its blocks again.
+    """
     inline = inline_of(node)
     if inline is None or inline.token is None:
         return []
-    children = inline.token.children or []
+    meta = inline.token.meta if inline.token.meta is not None else {}
+    cached = meta.get(_RUNS_KEY)
+    if cached is None:
+        cached = _split_runs(node, inline.token, vocab)
+        meta[_RUNS_KEY] = cached
+        inline.token.meta = meta
+    return cached
+
+
+_RUNS_KEY = "runbooks.label-runs"
+
+
+def _split_runs(node: Node, token: Token, vocab: Vocabulary) -> list[tuple[str | None, Token, int]]:
+    children = token.children or []
     line = line_of(node)
     runs: list[tuple[str | None, list[Token], int]] = [(None, [], line)]
     at_start = True
@@ -282,7 +298,7 @@ def _label_runs(node: Node, vocab: Vocabulary) -> list[tuple[str | None, Token, 
         runs[-1][1].append(child)
         i += 1
     if len(runs) == 1:
-        return [(None, inline.token, line)]  # no label: the paragraph's own (cached) token
+        return [(None, token, line)]  # no label: the paragraph's own (cached) token
     out = []
     for role, tokens, run_line in runs:
         if role is None and not tokens:
