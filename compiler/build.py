@@ -8,12 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from compiler.cache import ParseCache, compiler_fingerprint
 from compiler.compile import Compilation, compile_sources
 from compiler.config import Config
 from compiler.diagnostics import Severity
 from compiler.diff import diff_exports, render_markdown
 from compiler.generators.base import BuildContext, available_formats, get_generator
 from compiler.generators.json_export import OUTPUT, SCHEMA, export
+from compiler.manifest import (
+    MANIFEST,
+    Manifest,
+    Plan,
+    config_fingerprint,
+    load_manifest,
+    manifest_json,
+    owner,
+    plan,
+    templates_fingerprint,
+)
 from compiler.writer import Writer
 
 
@@ -21,7 +33,9 @@ from compiler.writer import Writer
 class BuildResult:
     compilation: Compilation
     formats: list[str]
+    plan: Plan
     written: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
 
 def build(
@@ -31,33 +45,71 @@ def build(
     *,
     formats: list[str] | None = None,
     jobs: int | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Compile ``source`` and write every requested format under ``out``.
 
-    A generator that fails is reported as an error diagnostic; the other formats
-    are still written, and files from earlier builds are left as they were.
+    Collect, then write: every document is parsed and checked before any generator
+    runs. A generator that fails is an error diagnostic and the other formats are
+    still written; a document that cannot be read keeps its previous outputs. The
+    manifest is written last, so a build killed at any point is finished by the next.
     """
-    compilation = compile_sources(source, config, jobs=jobs)
-    wanted = formats or list(config.formats) or available_formats()
+    out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
-    previous = _previous_export(out)
-    ctx = BuildContext(
-        config=config, writer=writer, diags=compilation.diagnostics, source_root=source.resolve()
+    writer.clean_temporaries()
+    previous_manifest = load_manifest(out)
+    cache = ParseCache(out / CACHE_DIR, config)
+    compilation = compile_sources(source, config, jobs=jobs, cache=cache, reuse=not force)
+    docs = compilation.graph.documents()
+    manifest = Manifest(
+        compiler=compiler_fingerprint(whole=True),
+        config=config_fingerprint(config),
+        templates=templates_fingerprint(config),
+        documents={d.id: d.sha256 for d in docs},
     )
+    the_plan = plan(previous_manifest, manifest, force=force)
+    wanted = formats or list(config.formats) or available_formats()
+    ctx = BuildContext(
+        config=config,
+        writer=writer,
+        diags=compilation.diagnostics,
+        source_root=source.resolve(),
+        changed=frozenset(the_plan.changed),
+    )
+    previous_export = _previous_export(out)
+    failed = False
     for name in wanted:
         generator = get_generator(name)
         try:
             generator.generate(compilation.graph, ctx)
         except Exception as exc:  # a bug in one format must not lose the others
+            failed = True
             compilation.diagnostics.error(
                 str(out / name),
                 1,
                 f"the {name} generator failed: {type(exc).__name__}: {exc}",
                 "generator",
             )
-    current = export(compilation.graph)
-    writer.write_text(CHANGES, render_markdown(diff_exports(previous, current)))
-    return BuildResult(compilation, wanted, writer.written)
+    writer.write_text(
+        CHANGES, render_markdown(diff_exports(previous_export, export(compilation.graph)))
+    )
+    produced = {writer.relative(p) for p in (*writer.written, *writer.kept)}
+    earlier = previous_manifest.outputs if previous_manifest else []
+    unreadable_ids = [_doc_id(path) for path in compilation.unreadable]
+    # Outputs of a document that could not be read this time stay as they were; after a
+    # failed generator nothing is removed (it may not have rewritten what it owns).
+    keep = {o for o in earlier if failed or owner(o, unreadable_ids) is not None}
+    removed = writer.remove_stale(sorted(set(earlier) - produced - keep))
+    manifest.outputs = sorted(produced | (keep & set(earlier)))
+    writer.write_text(MANIFEST, manifest_json(manifest))
+    return BuildResult(compilation, wanted, the_plan, writer.written, removed)
+
+
+CACHE_DIR = ".cache/parse"
+
+
+def _doc_id(relative: str) -> str:
+    return relative[:-3] if relative.lower().endswith(".md") else relative
 
 
 CHANGES = "CHANGES.md"

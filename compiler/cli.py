@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     p_build.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_build.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
     p_build.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
+    p_build.add_argument(
+        "-v", "--verbose", action="store_true", help="say why each document is rebuilt"
+    )
+    p_build.add_argument("--force", action="store_true", help="rebuild everything, ignoring caches")
 
     p_check = sub.add_parser("check", help="print diagnostics only; exit 1 on errors")
     p_check.add_argument("source", nargs="?", type=Path)
@@ -100,8 +104,15 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
     out = args.out if args.out is not None else config.path(config.out)
-    result = build(source, out, config, formats=formats or None, jobs=args.jobs)
+    result = build(source, out, config, formats=formats or None, jobs=args.jobs, force=args.force)
     print_diagnostics(result.compilation)
+    if args.verbose:
+        for doc_id, why in sorted(result.plan.reasons.items()):
+            print(f"{doc_id}: {why}")
+        for doc_id in result.plan.removed:
+            print(f"{doc_id}: removed (source deleted)")
+        for relative in result.removed:
+            print(f"removed {relative}")
     if not args.quiet:
         print(f"{summary(result.compilation)} -> {out} ({', '.join(result.formats)})")
     return 1 if result.compilation.diagnostics.failed(strict=args.strict) else 0

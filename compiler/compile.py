@@ -10,9 +10,10 @@ import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.cache import ParseCache
 from compiler.checks import run_checks
 from compiler.config import Config
 from compiler.diagnostics import Diagnostic, Diagnostics
@@ -32,6 +33,8 @@ class Compilation:
     graph: RunbookGraph
     diagnostics: Diagnostics
     sources: list[SourceFile]
+    unreadable: list[str] = field(default_factory=list)
+    """Source files found but not readable (bad encoding, I/O error): not in the graph."""
 
 
 def compile_text(
@@ -51,18 +54,45 @@ def compile_text(
     )
 
 
-def compile_sources(source_root: Path, config: Config, *, jobs: int | None = None) -> Compilation:
+def compile_sources(
+    source_root: Path,
+    config: Config,
+    *,
+    jobs: int | None = None,
+    cache: ParseCache | None = None,
+    reuse: bool = True,
+) -> Compilation:
+    """Read, parse (or load from ``cache``), resolve links, build the graph, run checks.
+
+    With ``reuse=False`` the cache is written but not read (``--force``).
+    """
     diags = Diagnostics()
     paths, known = find_sources(source_root, config.exclude, diags)
-    sources = [s for s in (read_source(source_root, p, diags) for p in paths) if s is not None]
+    sources: list[SourceFile] = []
+    unreadable: list[str] = []
+    for path in paths:
+        source = read_source(source_root, path, diags)
+        if source is None:
+            unreadable.append(path.resolve().relative_to(source_root.resolve()).as_posix())
+        else:
+            sources.append(source)
+    cached = {s.relative: cache.load(s) for s in sources} if cache is not None and reuse else {}
+    misses = [s for s in sources if cached.get(s.relative) is None]
+    parsed = dict(
+        zip((s.relative for s in misses), parse_sources(misses, config, jobs=jobs), strict=True)
+    )
     docs: dict[str, Document] = {}
-    for doc, found in parse_sources(sources, config, jobs=jobs):
+    for source in sources:
+        result = cached.get(source.relative) or parsed[source.relative]
+        if cache is not None and source.relative in parsed:
+            cache.store(source, result)
+        doc, found = result
         docs[doc.id] = doc
         diags.extend(found)
     resolve_links(docs, known, diags)
     graph = build_graph(docs.values())
     run_checks(graph, diags)
-    return Compilation(graph, diags, sources)
+    return Compilation(graph, diags, sources, unreadable)
 
 
 def parse_sources(

@@ -7,6 +7,15 @@ import tempfile
 from pathlib import Path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 class UnsafePathError(ValueError):
     """An output path that would land outside the output folder."""
 
@@ -14,11 +23,13 @@ class UnsafePathError(ValueError):
 class Writer:
     """Writes files under ``root`` only, each via a temporary file and a rename."""
 
-    __slots__ = ("root", "written")
+    __slots__ = ("kept", "root", "written")
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.written: list[Path] = []
+        self.kept: list[Path] = []
+        """Files a generator chose not to rewrite (unchanged document): still this build's."""
 
     def target(self, relative: str) -> Path:
         path = (self.root / relative).resolve()
@@ -35,6 +46,8 @@ class Writer:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+            # mkstemp makes 0600 files; a published site needs them readable (umask applies).
+            os.chmod(tmp, 0o666 & ~_UMASK)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -44,3 +57,34 @@ class Writer:
 
     def write_text(self, relative: str, text: str) -> Path:
         return self.write_bytes(relative, text.encode("utf-8"))
+
+    def keep(self, relative: str) -> bool:
+        """Keep an output from the previous build as it is; False when it is not there."""
+        path = self.target(relative)
+        if not path.is_file():
+            return False
+        self.kept.append(path)
+        return True
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def remove_stale(self, relatives: list[str]) -> list[str]:
+        """Delete outputs of earlier builds that no document produces any more."""
+        removed = []
+        for relative in relatives:
+            try:
+                path = self.target(relative)
+            except UnsafePathError:
+                continue  # a manifest edited by hand: never delete outside the folder
+            if path.is_file() and path not in self.written and path not in self.kept:
+                path.unlink()
+                removed.append(relative)
+        return removed
+
+    def clean_temporaries(self) -> None:
+        """Temporary files left by a build that was killed mid-write."""
+        if self.root.is_dir():
+            for tmp in self.root.rglob(".*.tmp"):
+                if tmp.is_file():
+                    tmp.unlink()

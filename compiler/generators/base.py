@@ -26,6 +26,15 @@ class BuildContext:
     diags: Diagnostics
     source_root: Path
     """The source folder: images and other files a document references live under it."""
+    changed: frozenset[str] | None = None
+    """Ids of documents whose outputs must be written again; None means all of them.
+
+    A generator may skip an unchanged document whose outputs exist, and must then
+    call ``writer.keep(path)`` for each of them (else the build removes them as stale).
+    """
+
+    def needs(self, doc_id: str) -> bool:
+        return self.changed is None or doc_id in self.changed
 
 
 class Generator(Protocol):
