@@ -26,6 +26,7 @@ from compiler.manifest import (
     plan,
     templates_fingerprint,
 )
+from compiler.progress import NoProgress, Progress
 from compiler.writer import Writer
 
 
@@ -46,6 +47,7 @@ def build(
     formats: list[str] | None = None,
     jobs: int | None = None,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Compile ``source`` and write every requested format under ``out``.
 
@@ -59,7 +61,10 @@ def build(
     writer.clean_temporaries()
     previous_manifest = load_manifest(out)
     cache = ParseCache(out / CACHE_DIR, config)
-    compilation = compile_sources(source, config, jobs=jobs, cache=cache, reuse=not force)
+    report = progress or NoProgress()
+    compilation = compile_sources(
+        source, config, jobs=jobs, cache=cache, reuse=not force, progress=report
+    )
     docs = compilation.graph.documents()
     manifest = Manifest(
         compiler=compiler_fingerprint(whole=True),
@@ -78,7 +83,9 @@ def build(
     )
     previous_export = _previous_export(out)
     failed = False
+    report.start(len(wanted), "write")
     for name in wanted:
+        report.advance(name)
         generator = get_generator(name)
         try:
             generator.generate(compilation.graph, ctx)
@@ -102,6 +109,7 @@ def build(
     removed = writer.remove_stale(sorted(set(earlier) - produced - keep))
     manifest.outputs = sorted(produced | (keep & set(earlier)))
     writer.write_text(MANIFEST, manifest_json(manifest))
+    report.finish()
     return BuildResult(compilation, wanted, the_plan, writer.written, removed)
 
 

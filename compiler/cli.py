@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from compiler.config import Config, ConfigError, find_config, load_config
 from compiler.diff import diff_exports, diff_single, render_markdown
 from compiler.generators.base import available_formats
 from compiler.generators.json_export import dumps
+from compiler.progress import progress_for
+from compiler.serve import Generation, make_server, watch_and_rebuild
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     p_check.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_check.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
 
+    p_serve = sub.add_parser("serve", help="serve the built site on 127.0.0.1 (preview)")
+    p_serve.add_argument("source", nargs="?", type=Path)
+    p_serve.add_argument("--out", type=Path, help="output folder (default: build)")
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument(
+        "--watch", action="store_true", help="rebuild on change and reload the page"
+    )
+
     p_diff = sub.add_parser("diff", help="what changed between two JSON exports (runbooks.json)")
     p_diff.add_argument("old", type=Path)
     p_diff.add_argument("new", type=Path)
@@ -77,6 +88,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _check(args, config)
     if args.command == "diff":
         return _diff(args)
+    if args.command == "serve":
+        return _serve(args, config)
     return _lookup(args, config)
 
 
@@ -104,7 +117,15 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         )
         return 2
     out = args.out if args.out is not None else config.path(config.out)
-    result = build(source, out, config, formats=formats or None, jobs=args.jobs, force=args.force)
+    result = build(
+        source,
+        out,
+        config,
+        formats=formats or None,
+        jobs=args.jobs,
+        force=args.force,
+        progress=progress_for(quiet=args.quiet),
+    )
     print_diagnostics(result.compilation)
     if args.verbose:
         for doc_id, why in sorted(result.plan.reasons.items()):
@@ -126,6 +147,44 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     print_diagnostics(compilation, sys.stdout)
     print(summary(compilation), file=sys.stderr)
     return 1 if compilation.diagnostics.failed(strict=args.strict) else 0
+
+
+def _serve(args: argparse.Namespace, config: Config) -> int:
+    out = args.out if args.out is not None else config.path(config.out)
+    source = _source(args.source, config) if args.watch else None
+    if args.watch and source is None:
+        return 2
+    generation = Generation() if args.watch else None
+
+    def rebuild() -> None:
+        assert source is not None
+        result = build(source, out, config, progress=progress_for(quiet=True))
+        print_diagnostics(result.compilation)
+        print(f"rebuilt: {summary(result.compilation)}", file=sys.stderr)
+
+    if source is not None:
+        rebuild()
+    site = out / "html"
+    if not site.is_dir():
+        print(f"runbooks: {site} does not exist; build the html format first", file=sys.stderr)
+        return 2
+    server = make_server(site, port=args.port, generation=generation)
+    stop = threading.Event()
+    if source is not None and generation is not None:
+        watched = [source] + ([config.path(config.templates)] if config.templates else [])
+        thread = threading.Thread(
+            target=watch_and_rebuild, args=(watched, rebuild, generation, stop), daemon=True
+        )
+        thread.start()
+    print(f"serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    return 0
 
 
 def _diff(args: argparse.Namespace) -> int:

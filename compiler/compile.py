@@ -22,6 +22,7 @@ from compiler.links import resolve_links
 from compiler.model import Document
 from compiler.parse.document import parse_document
 from compiler.parse.vocab import RawVocab, Vocabulary, build_vocabulary
+from compiler.progress import NoProgress, Progress
 from compiler.sources import SourceFile, find_sources, read_source
 
 PARALLEL_MIN_DOCUMENTS = 8
@@ -61,6 +62,7 @@ def compile_sources(
     jobs: int | None = None,
     cache: ParseCache | None = None,
     reuse: bool = True,
+    progress: Progress | None = None,
 ) -> Compilation:
     """Read, parse (or load from ``cache``), resolve links, build the graph, run checks.
 
@@ -78,9 +80,13 @@ def compile_sources(
             sources.append(source)
     cached = {s.relative: cache.load(s) for s in sources} if cache is not None and reuse else {}
     misses = [s for s in sources if cached.get(s.relative) is None]
-    parsed = dict(
-        zip((s.relative for s in misses), parse_sources(misses, config, jobs=jobs), strict=True)
-    )
+    report = progress or NoProgress()
+    report.start(len(sources), "parse")
+    for source in sources:
+        if cached.get(source.relative) is not None:
+            report.advance(f"{source.relative} (unchanged)")
+    results = parse_sources(misses, config, jobs=jobs, progress=report)
+    parsed = dict(zip((s.relative for s in misses), results, strict=True))
     docs: dict[str, Document] = {}
     for source in sources:
         result = cached.get(source.relative) or parsed[source.relative]
@@ -96,13 +102,22 @@ def compile_sources(
 
 
 def parse_sources(
-    sources: Sequence[SourceFile], config: Config, *, jobs: int | None = None
+    sources: Sequence[SourceFile],
+    config: Config,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> list[tuple[Document, list[Diagnostic]]]:
     """Parse every source, in order; across processes when there are enough of them."""
+    report = progress or NoProgress()
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(sources) < PARALLEL_MIN_DOCUMENTS:
         _init_worker(config.vocab, config.default_locale)
-        return [_parse_one(s) for s in sources]
+        results = []
+        for source in sources:
+            results.append(_parse_one(source))
+            report.advance(source.relative)
+        return results
     # Contiguous chunks, a few per worker: fewer round trips than one task per document.
     size = max(1, len(sources) // (workers * 4))
     chunks = [list(sources[i : i + size]) for i in range(0, len(sources), size)]
@@ -114,7 +129,12 @@ def parse_sources(
         initializer=_init_worker,
         initargs=(config.vocab, config.default_locale),
     ) as pool:
-        return [result for chunk in pool.map(_parse_chunk, chunks) for result in chunk]
+        results = []
+        for chunk, parsed in zip(chunks, pool.map(_parse_chunk, chunks), strict=True):
+            results.extend(parsed)
+            for source in chunk:
+                report.advance(source.relative)
+        return results
 
 
 _WORKER: dict[str, object] = {}

@@ -85,3 +85,20 @@ def test_config_drives_source_and_vocab(tmp_path: Path) -> None:
     assert run(["--config", str(config), "build"]) == 0
     data = json.loads((tmp_path / "site" / "runbooks.json").read_text(encoding="utf-8"))
     assert data["codes"] == {"777": ["a#a"]}
+
+
+def test_progress_lines_and_quiet(
+    make_source: MakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = make_source({"a.md": GOOD, "b.md": "# B\n"})
+    assert (
+        run(["build", str(src), "--out", str(tmp_path / "o"), "--format", "json", "-j", "1"]) == 0
+    )
+    err = capsys.readouterr().err.splitlines()
+    assert err[:3] == ["[1/2] parse a.md", "[2/2] parse b.md", "[1/1] write json"]
+    assert run(["build", str(src), "--out", str(tmp_path / "o"), "--format", "json", "-v"]) == 0
+    captured = capsys.readouterr()
+    assert "[1/2] parse a.md (unchanged)" in captured.err
+    assert "a: unchanged\nb: unchanged\n" in captured.out
+    assert run(["build", str(src), "--out", str(tmp_path / "o"), "--format", "json", "-q"]) == 0
+    assert capsys.readouterr().err == ""
