@@ -8,13 +8,15 @@ STAMP      := $(VENV)/.installed
 SOURCE     ?= source_docs
 OUT        ?= build
 PYTEST_ARGS ?=
+AXE_VERSION := 4.11.4
+NODE_STAMP  := node_modules/.axe-core-$(AXE_VERSION)
 
-.PHONY: runbooks test check bench fuzz clean deps venv
+.PHONY: runbooks test check bench fuzz clean deps venv node-deps
 
 runbooks: deps venv
 	$(VENV)/bin/runbooks build $(SOURCE) --out $(OUT)
 
-test: deps venv
+test: deps venv node-deps
 	$(PY) -X warn_default_encoding -m pytest $(PYTEST_ARGS)
 
 check: venv
@@ -43,4 +45,11 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[dev]'
+	touch $@
+
+# npm packages for the browser tests (axe-core, injected into pages), in ./node_modules.
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP):
+	npm install --prefix . --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_VERSION)
 	touch $@

@@ -9,6 +9,7 @@ SYSTEM_PKGS=(
     fonts-noto-cjk
     libharfbuzz-subset0
     poppler-utils
+    chromium  # only for the browser tests (tests/e2e), driven by Playwright
 )
 
 # For testing this script: PKGS_OVERRIDE="pkg1 pkg2" replaces the list above.

@@ -1,0 +1,316 @@
+"""``html/``: the intranet runbook site, from the graph only.
+
+One page per document (error cards, numbered procedures with their flowcharts,
+checklists, notes), an index of every runbook, one permalink page per error code
+(``codes/34513.html``), a lookup box on every page and a Pagefind full-text index.
+Every link is relative, so ``build/html`` works from any web server or subfolder.
+
+Templates live in ``templates/html/``; an admin's template folder (``templates`` in
+``runbooks.toml``) is searched first, for templates and for ``_static/`` files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+from xml.etree import ElementTree
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from compiler.generators.base import BuildContext, register
+from compiler.graph import RunbookGraph
+from compiler.html import search
+from compiler.html.pages import (
+    Page,
+    Site,
+    allocate_anchors,
+    code_targets,
+    doc_codes,
+    folder_of,
+    layout,
+)
+from compiler.html.paths import (
+    CODES_INDEX,
+    INDEX_PAGE,
+    SEARCH_BUNDLE,
+    SEARCH_PAGE,
+    STATIC,
+    code_page,
+    hash_of,
+    page_path,
+)
+from compiler.model import Document, Procedure, Step
+from compiler.strings import template_dirs, ui_strings
+
+FORMAT = "html"
+OUT = "html"
+"""The site's folder inside the output folder."""
+CODES_JS = "codes.js"
+
+
+@register(FORMAT)
+class HtmlGenerator:
+    name: ClassVar[str] = FORMAT
+
+    def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
+        extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
+        env = make_environment(extra)
+        docs = graph.documents()
+        site = Site(
+            graph=graph,
+            anchors={doc.id: allocate_anchors(doc) for doc in docs},
+            strings=partial(_strings, extra=extra),
+            site_title=ctx.config.site_title,
+            site_lang=ctx.config.default_locale,
+            source_root=ctx.source_root,
+        )
+        figures = procedure_figures(graph, site, ctx, extra)
+        write = partial(_write_page, ctx)
+
+        for doc in docs:
+            path = page_path(doc.id)
+            try:
+                html = render_runbook(env, site, doc, figures)
+            except Exception as exc:  # one odd document must not lose the site
+                ctx.diags.error(
+                    doc.source,
+                    1,
+                    f"the html page of this document could not be written: "
+                    f"{type(exc).__name__}: {exc}",
+                    "html",
+                )
+                continue
+            write(path, html)
+        write(INDEX_PAGE, render_index(env, site))
+        write(CODES_INDEX, render_codes_index(env, site))
+        for code in graph.codes():
+            write(code_page(code.code), render_code(env, site, code.code))
+        write(SEARCH_PAGE, render_search(env, site))
+        _write_static(ctx, extra)
+        ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
+        _copy_images(ctx, site)
+        _index(ctx, docs)
+
+
+def _strings(lang: str, *, extra: Path | None) -> dict[str, str]:
+    return ui_strings(lang, "html", extra)
+
+
+def make_environment(extra: Path | None) -> Environment:
+    """One Jinja environment per build: admin templates first, autoescape everywhere."""
+    loaders = [FileSystemLoader(str(folder)) for folder in template_dirs(FORMAT, extra)]
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _write_page(ctx: BuildContext, path: str, html: str) -> None:
+    ctx.writer.write_text(f"{OUT}/{path}", html)
+
+
+def _base(site: Site, path: str, lang: str) -> dict[str, Any]:
+    page = Page(site=site, path=path, lang=lang)
+    return {"page": page, "site": site, "site_title": site.site_title}
+
+
+# -- pages -------------------------------------------------------------------
+def render_runbook(
+    env: Environment, site: Site, doc: Document, figures: dict[tuple[str, str], Markup]
+) -> str:
+    context = _base(site, page_path(doc.id), doc.locale)
+    views = layout(doc, site.anchors[doc.id])
+    return env.get_template("runbook.html").render(
+        **context,
+        doc=doc,
+        views=views,
+        anchors=site.anchors[doc.id],
+        folder=folder_of(doc),
+        figures={proc_id: svg for (doc_id, proc_id), svg in figures.items() if doc_id == doc.id},
+    )
+
+
+def render_index(env: Environment, site: Site) -> str:
+    groups: dict[str, list[Document]] = {}
+    for doc in site.graph.documents():
+        groups.setdefault(folder_of(doc), []).append(doc)
+    return env.get_template("index.html").render(
+        **_base(site, INDEX_PAGE, site.site_lang),
+        groups=sorted(groups.items()),
+        codes_of=doc_codes,
+        total_docs=len(site.graph.documents()),
+        total_codes=len(site.graph.codes()),
+    )
+
+
+def render_codes_index(env: Environment, site: Site) -> str:
+    rows = []
+    for code in site.graph.codes():
+        entries = site.graph.entries_for_code(code.code)
+        docs = list({doc.id: doc for doc, _ in entries}.values())
+        rows.append({"code": code, "entries": entries, "docs": docs})
+    return env.get_template("codes.html").render(
+        **_base(site, CODES_INDEX, site.site_lang), rows=rows
+    )
+
+
+def render_code(env: Environment, site: Site, code: str) -> str:
+    return env.get_template("code.html").render(
+        **_base(site, code_page(code), site.site_lang),
+        code=code,
+        entries=site.graph.entries_for_code(code),
+    )
+
+
+def render_search(env: Environment, site: Site) -> str:
+    return env.get_template("search.html").render(**_base(site, SEARCH_PAGE, site.site_lang))
+
+
+def codes_script(site: Site) -> str:
+    """The lookup table as a script (not fetched JSON, so it works from ``file://``)."""
+    table = json.dumps(code_targets(site), ensure_ascii=False, sort_keys=True, indent=0)
+    return f"window.RUNBOOK_CODES = {table};\n"
+
+
+# -- flowcharts ----------------------------------------------------------------
+_SVG_FORBIDDEN = frozenset(
+    {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+)
+_SVG_ID = re.compile(r'\bid="([^"]*)"')
+_SVG_URL_REF = re.compile(r"url\(#([^)]*)\)")
+
+
+def procedure_figures(
+    graph: RunbookGraph, site: Site, ctx: BuildContext, extra: Path | None
+) -> dict[tuple[str, str], Markup]:
+    """Inline SVG per procedure (every page of it), drawn by the flowchart module.
+
+    Each step node links to the step's anchor on the same page. Empty when the
+    flowchart module or Graphviz is missing: the pages then show a placeholder.
+    """
+    try:
+        from compiler.flowchart import FlowchartError, procedure_dot
+        from compiler.flowchart.dot import flowchart_strings
+        from compiler.flowchart.render import render_each
+    except ImportError:
+        return {}
+
+    def link(doc: Document, proc: Procedure, step: Step) -> str:
+        anchor = site.anchors[doc.id].steps.get((proc.id, step.number))
+        return hash_of(anchor) if anchor else ""
+
+    keys: list[tuple[Document, Procedure]] = []
+    dots: list[str] = []
+    for doc in graph.documents():
+        words = flowchart_strings(doc.lang, extra)
+        for proc in doc.procedures:
+            try:
+                parts = procedure_dot(doc, proc, graph, link=link, strings=words)
+            except Exception as exc:  # the svg format reports the flowchart's own problems
+                ctx.diags.warning(
+                    doc.source,
+                    proc.line,
+                    f"no flowchart for procedure '{proc.title}' on its html page: {exc}",
+                    "html-flowchart",
+                )
+                continue
+            keys += [(doc, proc)] * len(parts)
+            dots += parts
+    try:
+        svgs = render_each(dots)
+    except Exception as exc:  # Graphviz missing: placeholders, not a failed site
+        ctx.diags.warning(
+            OUT, 1, f"flowcharts are left out of the html pages: {exc}", "html-flowchart"
+        )
+        return {}
+    out: dict[tuple[str, str], list[str]] = {}
+    for number, ((doc, proc), svg) in enumerate(zip(keys, svgs, strict=True), 1):
+        if isinstance(svg, FlowchartError):
+            continue  # the svg format reports what Graphviz said; the page shows a placeholder
+        figure = _procedure_figure(svg, f"rb-fc{number}-")
+        if figure is None:
+            ctx.diags.warning(
+                doc.source,
+                proc.line,
+                "the flowchart SVG held script, event handlers or javascript: links "
+                "and was left out of the html page",
+                "html-flowchart",
+            )
+            continue
+        out.setdefault((doc.id, proc.id), []).append(figure)
+    return {key: Markup("\n".join(parts)) for key, parts in out.items()}
+
+
+def _procedure_figure(svg: str, id_prefix: str) -> str | None:
+    """The SVG markup to inline: no prolog, ids made unique on the page, and None if
+    anything in it could run (script, event handlers, ``javascript:`` links)."""
+    start = svg.find("<svg")
+    if start < 0:
+        return None
+    body = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.S).strip()
+    try:
+        tree = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return None
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            return None
+        if element.tag.rsplit("}", 1)[-1].lower() in _SVG_FORBIDDEN:
+            return None
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return None
+            if local == "href" and not _safe_svg_href(value):
+                return None
+    body = _SVG_ID.sub(lambda m: f'id="{id_prefix}{m.group(1)}"', body)
+    return _SVG_URL_REF.sub(lambda m: f"url(#{id_prefix}{m.group(1)})", body)
+
+
+def _safe_svg_href(value: str) -> bool:
+    target = re.sub(r"[\x00-\x20]", "", value).lower()
+    if target.startswith(("#", "http:", "https:")):
+        return True
+    return re.match(r"[a-z][a-z0-9+.-]*:", target) is None
+
+
+# -- files -------------------------------------------------------------------
+def _write_static(ctx: BuildContext, extra: Path | None) -> None:
+    """``_static/`` files: the admin's win over ours, name by name."""
+    seen: set[str] = set()
+    for folder in template_dirs(FORMAT, extra):
+        static = folder / STATIC
+        if not static.is_dir():
+            continue
+        for file in sorted(static.rglob("*")):
+            relative = file.relative_to(static).as_posix()
+            if file.is_file() and relative not in seen and relative != CODES_JS:
+                seen.add(relative)
+                ctx.writer.write_bytes(f"{OUT}/{STATIC}/{relative}", file.read_bytes())
+
+
+def _copy_images(ctx: BuildContext, site: Site) -> None:
+    for site_path, source_path in sorted(site.images.items()):
+        try:
+            data = (ctx.source_root / source_path).read_bytes()
+            ctx.writer.write_bytes(f"{OUT}/{site_path}", data)
+        except (OSError, ValueError) as exc:
+            ctx.diags.warning(
+                source_path, 1, f"image not copied to the html site: {exc}", "html-image"
+            )
+
+
+def _index(ctx: BuildContext, docs: Sequence[Document]) -> None:
+    language = search.index_language(doc.lang for doc in docs)
+    result = search.build_index(ctx.writer.root / OUT, force_language=language)
+    if result.message:
+        ctx.diags.warning(f"{OUT}/{SEARCH_BUNDLE}", 1, result.message, "html-search")
