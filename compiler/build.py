@@ -14,7 +14,7 @@ from compiler.config import Config
 from compiler.diagnostics import Severity
 from compiler.diff import diff_exports, render_markdown
 from compiler.generators.base import BuildContext, available_formats, get_generator
-from compiler.generators.json_export import OUTPUT, SCHEMA, export
+from compiler.generators.json_export import OUTPUT, SCHEMA, dumps, export
 from compiler.manifest import (
     MANIFEST,
     Manifest,
@@ -81,7 +81,9 @@ def build(
         source_root=source.resolve(),
         changed=frozenset(the_plan.changed),
     )
-    previous_export = _previous_export(out)
+    current_export = export(compilation.graph)
+    changes = diff_exports(_previous_export(out), current_export)
+    ctx.changes = changes
     failed = False
     report.start(len(wanted), "write")
     for name in wanted:
@@ -97,9 +99,8 @@ def build(
                 f"the {name} generator failed: {type(exc).__name__}: {exc}",
                 "generator",
             )
-    writer.write_text(
-        CHANGES, render_markdown(diff_exports(previous_export, export(compilation.graph)))
-    )
+    writer.write_text(CHANGES, render_markdown(changes))
+    writer.write_text(LAST_EXPORT, dumps(current_export))
     produced = {writer.relative(p) for p in (*writer.written, *writer.kept)}
     earlier = previous_manifest.outputs if previous_manifest else []
     unreadable_ids = [_doc_id(path) for path in compilation.unreadable]
@@ -124,13 +125,20 @@ CHANGES = "CHANGES.md"
 """The change report of the last build: a diff of the graph against the previous build."""
 
 
+LAST_EXPORT = ".cache/last-build.json"
+"""The graph of the last build, kept whatever the formats, for the next change report."""
+
+
 def _previous_export(out: Path) -> dict[str, Any]:
-    """The last build's JSON export, or an empty graph (first build, or JSON not built)."""
-    try:
-        data = json.loads((out / OUTPUT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"schema": SCHEMA, "documents": [], "codes": {}}
-    return data if isinstance(data, dict) else {"documents": []}
+    """The last build's graph, or an empty one (first build)."""
+    for name in (LAST_EXPORT, OUTPUT):
+        try:
+            data = json.loads((out / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("documents"), list):
+            return data
+    return {"schema": SCHEMA, "documents": [], "codes": {}}
 
 
 def print_diagnostics(compilation: Compilation, stream: TextIO | None = None) -> None:

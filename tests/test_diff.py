@@ -76,3 +76,16 @@ def test_build_writes_change_report(make_source: MakeSource, tmp_path: Path) -> 
     assert "## b — added" in report
     data = json.loads((out / "runbooks.json").read_text(encoding="utf-8"))
     assert [d["id"] for d in data["documents"]] == ["a", "b"]
+
+
+def test_site_has_the_change_report(make_source: MakeSource, tmp_path: Path) -> None:
+    root = make_source(
+        {"a.md": "# A\n\n| Error | Resolution |\n| --- | --- |\n| Boom (ID: 4711) | Restart. |\n"}
+    )
+    out = tmp_path / "out"
+    build(root, out, Config(root=root), formats=["html"], jobs=1)
+    page = (out / "html" / "changes.html").read_text(encoding="utf-8")
+    assert "Error codes added" in page and 'href="codes/4711.html">4711</a>' in page
+    build(root, out, Config(root=root), formats=["html"], jobs=1)
+    page = (out / "html" / "changes.html").read_text(encoding="utf-8")
+    assert "No runbook changed since the previous build." in page

@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 from compiler.config import Config
 from compiler.diagnostics import Diagnostics
+from compiler.diff import DocumentDiff
 from compiler.graph import RunbookGraph
 from compiler.writer import Writer
 
@@ -32,6 +33,9 @@ class BuildContext:
     A generator may skip an unchanged document whose outputs exist, and must then
     call ``writer.keep(path)`` for each of them (else the build removes them as stale).
     """
+
+    changes: list[DocumentDiff] = field(default_factory=list)
+    """What changed since the previous build (a diff of the graph), for change reports."""
 
     def needs(self, doc_id: str) -> bool:
         return self.changed is None or doc_id in self.changed

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from compiler.diff import DocumentDiff
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.html import search
@@ -35,6 +36,7 @@ from compiler.html.pages import (
     layout,
 )
 from compiler.html.paths import (
+    CHANGES_PAGE,
     CODES_INDEX,
     INDEX_PAGE,
     SEARCH_BUNDLE,
@@ -91,6 +93,7 @@ class HtmlGenerator:
         for code in graph.codes():
             write(code_page(code.code), render_code(env, site, code.code))
         write(SEARCH_PAGE, render_search(env, site))
+        write(CHANGES_PAGE, render_changes(env, site, ctx.changes))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
         _copy_images(ctx, site)
@@ -173,6 +176,14 @@ def render_code(env: Environment, site: Site, code: str) -> str:
 
 def render_search(env: Environment, site: Site) -> str:
     return env.get_template("search.html").render(**_base(site, SEARCH_PAGE, site.site_lang))
+
+
+def render_changes(env: Environment, site: Site, changes: Sequence[DocumentDiff]) -> str:
+    """The change report of this build (the same diff as ``CHANGES.md``)."""
+    documents = {doc.id: doc for doc in site.graph.documents()}
+    return env.get_template("changes.html").render(
+        changes=changes, documents=documents, **_base(site, CHANGES_PAGE, site.site_lang)
+    )
 
 
 def codes_script(site: Site) -> str:
