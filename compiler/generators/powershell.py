@@ -1,0 +1,42 @@
+"""``ps1/<doc id>.ps1``: a PowerShell checklist script per runbook (see compiler/powershell/).
+
+Each script walks an engineer through the document's error entries, procedures (following
+the graph's next and jump edges) and checklists, offers the document's commands, and keeps
+a JSON Lines evidence log. UTF-8 with BOM and CRLF, for Windows PowerShell 5.1 and 7.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from compiler.generators.base import BuildContext, register
+from compiler.graph import RunbookGraph
+from compiler.powershell.script import encode_script, make_kit, render_script, script_path
+
+
+@register("ps1")
+class PowerShellGenerator:
+    name: ClassVar[str] = "ps1"
+
+    def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
+        extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
+        kit = make_kit(extra)
+        used: set[str] = set()
+        for doc in graph.documents():
+            path = script_path(doc.id)
+            stem, n = path[: -len(".ps1")], 2
+            while path.casefold() in used:  # two ids that sanitise alike (Windows folds case)
+                path, n = f"{stem}-{n}.ps1", n + 1
+            used.add(path.casefold())
+            try:
+                text = render_script(graph, doc, kit)
+            except Exception as exc:  # one odd document must not cost the others their scripts
+                ctx.diags.error(
+                    doc.source,
+                    1,
+                    f"no PowerShell script written for this document ({type(exc).__name__}: "
+                    f"{exc}); this is a bug in the ps1 generator, please report it",
+                    "ps1",
+                )
+                continue
+            ctx.writer.write_bytes(path, encode_script(text))
