@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from compiler.model import Document, ErrorEntry, Procedure, Step
+from compiler.model import Document, ErrorEntry, Jump, Procedure, Step
 
 AddNode = Callable[[str, str, object, int], str]
 
@@ -202,15 +202,20 @@ def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddN
         )
     for index, step in enumerate(proc.steps):
         sk = step_key(doc.id, proc.id, step.number)
+        # One jump edge per target: two phrasings of the same jump share it, conditions joined.
+        by_target: dict[int, list[Jump]] = {}
         for jump in step.jumps:
             if jump.to in numbers:
-                g.add_edge(
-                    sk,
-                    step_key(doc.id, proc.id, jump.to),
-                    key="jump",
-                    condition=jump.condition or "",
-                    kind=jump.kind,
-                )
+                by_target.setdefault(jump.to, []).append(jump)
+        for target, jumps in by_target.items():
+            conditions = list(dict.fromkeys(j.condition for j in jumps if j.condition))
+            g.add_edge(
+                sk,
+                step_key(doc.id, proc.id, target),
+                key="jump",
+                condition=" / ".join(conditions),
+                kind=jumps[0].kind,
+            )
         if index + 1 < len(proc.steps) and not _always_jumps(step):
             g.add_edge(sk, step_key(doc.id, proc.id, proc.steps[index + 1].number), key="next")
 

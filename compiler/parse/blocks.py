@@ -11,6 +11,7 @@ from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
 LIST_TYPES = ("bullet_list", "ordered_list")
+_TASK_MARKER = re.compile(r"^\[[ xX]\]\s+")
 _PS_PROMPT = re.compile(r"^PS(?:\s+[^>]*)?>\s*")
 _CMD_PROMPT = re.compile(r"^[A-Za-z]:\\[^>]*>\s*")
 _SH_PROMPT = re.compile(r"^[$#]\s+")
@@ -119,6 +120,12 @@ def item_content(item: Node, vocab: Vocabulary) -> ItemContent:
             links, images = html_fragment_parts(child.content, line_of(child, content.line))
             content.links.extend(links)
             content.images.extend(images)
+    # A task-list marker ("- [ ] Check the proxy", as our Markdown export writes) is
+    # structure, not text. (markdown-it's tasklists option would re-parse what follows
+    # the marker as blocks: "- [ ] # x" would become a heading, unlike GitHub.)
+    if texts and _TASK_MARKER.match(texts[0]):
+        texts[0] = _TASK_MARKER.sub("", texts[0], count=1)
+        htmls[0] = _TASK_MARKER.sub("", htmls[0], count=1)
     content.text = "\n".join(texts)
     content.html = "<br>\n".join(htmls)
     return content
