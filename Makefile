@@ -28,7 +28,7 @@ bench: deps venv
 	$(PY) bench/bench.py
 
 fuzz: deps venv
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_properties.py $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_properties.py tests/test_fuzz_outputs.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf build/

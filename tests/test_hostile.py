@@ -173,3 +173,23 @@ def test_bad_document_keeps_previous_outputs(make_source: MakeSource, tmp_path: 
     data, _ = _build(root, out)
     assert _ids(data) == ["good"]
     assert (out / "keep.txt").read_text(encoding="utf-8") == "from an earlier build"
+
+
+def test_paths_cannot_leave_the_source_or_output_folder(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    text = (
+        "# P\n\n1. ![a](../../../../../../etc/passwd)\n2. ![b](/etc/passwd) [l](../../../../etc/hosts)\n"
+        f'3. <img src="file://{secret}"> ![c](../secret.txt)\n'
+    )
+    root = make_source({"sub/p.md": text})
+    out = tmp_path / "out"
+    with time_bound(120):
+        build(root, out, Config(root=root), formats=["html", "json", "md", "ps1", "svg"], jobs=1)
+    for path in out.rglob("*"):
+        assert out in path.resolve().parents or path.resolve() == out
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"TOP-SECRET" not in data and b"root:x:0:0" not in data, path
