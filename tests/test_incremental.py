@@ -154,3 +154,18 @@ def test_kill_minus_nine_mid_build(make_source: MakeSource, tmp_path: Path) -> N
         finished.pop("CHANGES.md")
         reference.pop("CHANGES.md")
         assert finished == reference
+
+
+def test_generators_skip_unchanged_documents(make_source: MakeSource, tmp_path: Path) -> None:
+    doc = "# {t}\n\n| Error | Resolution |\n|---|---|\n| Boom (ID: 4711) | Restart. |\n\n## Fix\n\n1. One.\n2. Two.\n"
+    root = make_source({"a.md": doc.format(t="A"), "b.md": doc.format(t="B")})
+    out = tmp_path / "out"
+    formats = ["svg", "ps1", "md"]
+    build(root, out, Config(root=root), formats=formats, jobs=1)
+    (root / "a.md").write_text(doc.format(t="A2"), encoding="utf-8")
+    (out / "svg/b/fix-procedure.svg").unlink()  # a lost output is drawn again
+    result = build(root, out, Config(root=root), formats=formats, jobs=1)
+    written = {p.relative_to(out).as_posix() for p in result.written}
+    assert {"ps1/a.ps1", "md/a.md", "svg/a/fix-procedure.svg", "svg/b/fix-procedure.svg"} <= written
+    assert not {"ps1/b.ps1", "md/b.md"} & written
+    assert (out / "ps1/b.ps1").exists() and (out / "md/b.md").exists()

@@ -71,6 +71,8 @@ class SvgGenerator:
         charts: list[_Chart] = []
         seen: set[str] = set()
         for doc in graph.documents():
+            if not ctx.needs(doc.id) and self._keep(doc, ctx):
+                continue  # unchanged since the last build: its charts are still right
             words = flowchart_strings(doc.lang, extra)
             found: list[_Chart] = []
             for proc in doc.procedures:
@@ -95,6 +97,26 @@ class SvgGenerator:
                 seen.add(chart.path.casefold())
                 charts.append(chart)
         results = render_each([c.dot for c in charts])
+        self._render(charts, results, ctx)
+
+    @staticmethod
+    def _keep(doc: Document, ctx: BuildContext) -> bool:
+        """Keep every chart of the last build for ``doc``; False (redraw) if one is gone."""
+        folder = ctx.writer.target(f"{OUTPUT_DIR}/{doc.id}")
+        previous = sorted(folder.glob("*.svg")) if folder.is_dir() else []
+        expected = [procedure_svg_path(doc, p) for p in doc.procedures] + [
+            entry_svg_path(doc, e) for e in doc.errors if e.causes or e.actions
+        ]
+        if not all(ctx.writer.target(path).is_file() for path in expected):
+            return False
+        for path in previous:
+            ctx.writer.keep(ctx.writer.relative(path))
+        return True
+
+    @staticmethod
+    def _render(
+        charts: list[_Chart], results: list[str | FlowchartError], ctx: BuildContext
+    ) -> None:
         for chart, svg in zip(charts, results, strict=True):
             if isinstance(svg, FlowchartError):
                 ctx.diags.warning(

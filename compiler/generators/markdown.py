@@ -70,6 +70,8 @@ class MarkdownGenerator:
             while path.casefold() in used:
                 path, n = f"{stem}-{n}.md", n + 1
             used.add(path.casefold())
+            if not ctx.needs(doc.id) and ctx.writer.keep(path):
+                continue  # unchanged since the last build
             words = ui_strings(doc.lang, "markdown", extra)
             try:
                 text = render_markdown(graph, doc, words, vocab)

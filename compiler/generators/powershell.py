@@ -28,6 +28,8 @@ class PowerShellGenerator:
             while path.casefold() in used:  # two ids that sanitise alike (Windows folds case)
                 path, n = f"{stem}-{n}.ps1", n + 1
             used.add(path.casefold())
+            if not ctx.needs(doc.id) and ctx.writer.keep(path):
+                continue  # unchanged since the last build: its script is still right
             try:
                 text = render_script(graph, doc, kit)
             except Exception as exc:  # one odd document must not cost the others their scripts
