@@ -80,6 +80,7 @@ def build(
         diags=compilation.diagnostics,
         source_root=source.resolve(),
         changed=frozenset(the_plan.changed),
+        previous_outputs=frozenset(previous_manifest.outputs if previous_manifest else ()),
     )
     current_export = export(compilation.graph)
     changes = diff_exports(_previous_export(out), current_export)

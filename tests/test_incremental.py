@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -169,3 +170,21 @@ def test_generators_skip_unchanged_documents(make_source: MakeSource, tmp_path: 
     assert {"ps1/a.ps1", "md/a.md", "svg/a/fix-procedure.svg", "svg/b/fix-procedure.svg"} <= written
     assert not {"ps1/b.ps1", "md/b.md"} & written
     assert (out / "ps1/b.ps1").exists() and (out / "md/b.md").exists()
+
+
+def test_noop_build_keeps_the_site(make_source: MakeSource, tmp_path: Path) -> None:
+    root = make_source(
+        {"a.md": "# A\n\n| Error | Resolution |\n|---|---|\n| Boom (ID: 4711) | Restart. |\n"}
+    )
+    out = tmp_path / "out"
+    build(root, out, Config(root=root), formats=["html"], jobs=1)
+    result = build(root, out, Config(root=root), formats=["html"], jobs=1)
+    assert not [p for p in result.written if "html" in p.relative_to(out).parts]
+    assert (out / "html/a.html").exists() and (out / "html/codes/4711.html").exists()
+    assert any(
+        "pagefind" in p
+        for p in json.loads((out / ".runbooks-manifest.json").read_text())["outputs"]
+    )
+    (out / "html/a.html").unlink()  # a lost page: the site is written again
+    result = build(root, out, Config(root=root), formats=["html"], jobs=1)
+    assert (out / "html/a.html").exists()

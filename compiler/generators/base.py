@@ -34,11 +34,25 @@ class BuildContext:
     call ``writer.keep(path)`` for each of them (else the build removes them as stale).
     """
 
+    previous_outputs: frozenset[str] = frozenset()
+    """Files the previous build wrote (relative to the output folder), from its manifest."""
     changes: list[DocumentDiff] = field(default_factory=list)
     """What changed since the previous build (a diff of the graph), for change reports."""
 
     def needs(self, doc_id: str) -> bool:
         return self.changed is None or doc_id in self.changed
+
+    def keep_all(self, prefix: str) -> bool:
+        """Nothing changed: keep every previous output under ``prefix``; False (rebuild)
+        when there was none, or when one of them is gone."""
+        if self.changed is None or self.changed or self.changes:
+            return False
+        previous = sorted(p for p in self.previous_outputs if p.startswith(prefix))
+        if not previous or not all(self.writer.target(p).is_file() for p in previous):
+            return False
+        for path in previous:
+            self.writer.keep(path)
+        return True
 
 
 class Generator(Protocol):

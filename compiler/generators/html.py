@@ -60,6 +60,8 @@ class HtmlGenerator:
     name: ClassVar[str] = FORMAT
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
+        if ctx.keep_all(f"{OUT}/"):
+            return  # no document, template or setting changed: the site is as it was
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
         env = make_environment(extra)
         docs = graph.documents()
@@ -325,3 +327,8 @@ def _index(ctx: BuildContext, docs: Sequence[Document]) -> None:
     result = search.build_index(ctx.writer.root / OUT, force_language=language)
     if result.message:
         ctx.diags.warning(f"{OUT}/{SEARCH_BUNDLE}", 1, result.message, "html-search")
+    # Pagefind writes its bundle itself: record it as this build's, like every output.
+    bundle = ctx.writer.root / OUT / SEARCH_BUNDLE
+    for path in sorted(bundle.rglob("*")) if bundle.is_dir() else []:
+        if path.is_file():
+            ctx.writer.keep(ctx.writer.relative(path))
