@@ -8,6 +8,8 @@ SYSTEM_PKGS=(
     graphviz
     fonts-noto-cjk
     libharfbuzz-subset0
+    libpango-1.0-0     # WeasyPrint (PDF) loads Pango and PangoFT2 at run time
+    libpangoft2-1.0-0
     poppler-utils
     chromium  # only for the browser tests (tests/e2e), driven by Playwright
 )

@@ -1,0 +1,662 @@
+"""``pdf/<doc id>.pdf`` for every runbook and ``pdf/handbook.pdf`` for all of them.
+
+Each runbook is laid out once by WeasyPrint (print HTML from ``templates/print/``),
+and that one layout serves twice: stamped with its own page numbers it is the
+stand-alone PDF; stamped with the book's page numbers it is a part of the handbook.
+The handbook adds a cover and contents (laid out with page numbers computed from the
+parts' page counts) and an error-code index, and is put together with pikepdf. So a
+changed document costs one layout, never a re-layout of the others.
+
+Layouts are kept between builds in ``<out>/.cache/pdf`` (:mod:`compiler.pdf.store`),
+keyed by everything that goes into them: a build lays out only the documents whose
+source, images, templates or compiler changed, and keeps the PDFs it need not rewrite.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+from compiler.flowchart import FlowchartError, procedure_dot, render_svg, svg_size
+from compiler.generators.base import BuildContext, register
+from compiler.graph import RunbookGraph
+from compiler.model import Document, Procedure, Step
+from compiler.pdf.printhtml import (
+    BUDGET,
+    Figure,
+    ImageView,
+    RunbookView,
+    build_view,
+    entry_anchor,
+    fmt,
+    load_stylesheet,
+    make_environment,
+    one_line,
+    pdf_strings,
+    resolve_image,
+    runbook_html,
+    template_fingerprint,
+)
+from compiler.pdf.render import Job, Rendered, render_many
+from compiler.pdf.store import STORE_DIR, DocEntry, LayoutStore
+from compiler.strings import TEMPLATES
+
+OUTPUT_DIR = "pdf"
+HANDBOOK = "handbook.pdf"
+FORMAT = 1
+"""Bump to invalidate every stored layout when their meaning changes."""
+FRONT_PASSES = 4
+TOC_LINES = 52
+"""About how many contents lines fit on a page (a guess; checked by laying it out)."""
+"""The contents' length can change the page numbers it prints: lay out until stable."""
+MAX_CHART_STEPS = 150
+"""A procedure with more steps is printed without its flowchart (dozens of chart pages)."""
+
+_PROLOG = re.compile(r"\A\s*(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE)
+
+Note = tuple[int, str, str]
+"""(line, message, rule) of a warning about one document's PDF."""
+
+
+@dataclass(slots=True)
+class Timings:
+    """Seconds spent, for :func:`bench_pdf`."""
+
+    layouts: dict[str, float] = field(default_factory=dict)
+    """Per document id: laying out its runbook (absent when the stored layout was used)."""
+    handbook: float = 0.0
+    """Cover, contents, index, page numbers and assembly (the parts already laid out)."""
+    total: float = 0.0
+
+
+@register("pdf")
+class PdfGenerator:
+    name: ClassVar[str] = "pdf"
+
+    def __init__(self, *, workers: int | None = None) -> None:
+        self.workers = workers
+        self.timings = Timings()
+
+    def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
+        self.timings = Timings()
+        _PdfBuild(graph, ctx, self.workers, self.timings).run()
+
+
+@dataclass(slots=True)
+class _Runbook:
+    doc: Document
+    key: str
+    """Hash of everything its layout depends on (source, images, settings)."""
+    rendered: Rendered | None = None
+    notes: list[Note] = field(default_factory=list)
+
+
+class _PdfBuild:
+    def __init__(
+        self, graph: RunbookGraph, ctx: BuildContext, workers: int | None, timings: Timings
+    ) -> None:
+        self.graph = graph
+        self.ctx = ctx
+        self.workers = workers
+        self.timings = timings
+        config = ctx.config
+        self.extra_dir = config.path(config.templates) if config.templates else None
+        self.env = make_environment(self.extra_dir)
+        self.css, css_folder = load_stylesheet(self.extra_dir)
+        self.css_folder = str(css_folder) if css_folder else None
+        self.source_root = ctx.source_root.resolve()
+        self.roots = (str(self.source_root),)
+        self.book_lang = config.default_locale.split("-")[0].lower() or "en"
+        self.store = LayoutStore(ctx.writer.root / STORE_DIR)
+        self.settings = _settings_fingerprint(self.extra_dir, self.css)
+
+    # -- the whole build -----------------------------------------------------------------
+    def run(self) -> None:
+        start = time.perf_counter()
+        docs = self.graph.documents()
+        runbooks = [self._plan(doc) for doc in docs]
+        # Every document to be rewritten (--force, a new compiler or templates): start afresh.
+        fresh = self.ctx.changed is None or (bool(docs) and len(self.ctx.changed) >= len(docs))
+        if fresh:
+            self.store.forget()
+        self._layout([r for r in runbooks if not self._reuse(r)])
+        for r in runbooks:
+            for line, message, rule in r.notes:
+                self.ctx.diags.warning(r.doc.source, line, message, rule)
+        done = [r for r in runbooks if r.rendered is not None or self._stored(r)]
+        self._write_runbooks(done)
+        book_start = time.perf_counter()
+        if done:
+            try:
+                self._write_handbook(done)
+            except Exception as exc:  # the runbook PDFs are written: keep them
+                self.ctx.diags.error(
+                    f"{OUTPUT_DIR}/{HANDBOOK}",
+                    1,
+                    f"could not make the handbook ({type(exc).__name__}: {exc})",
+                    "pdf",
+                )
+        self.timings.handbook = time.perf_counter() - book_start
+        self.store.save_index({r.doc.id for r in runbooks})
+        self.timings.total = time.perf_counter() - start
+
+    def _failed(self, doc: Document, why: str) -> None:
+        self.ctx.diags.error(
+            doc.source,
+            1,
+            f"could not make the PDF of this runbook ({why}); it is left out of "
+            f"{OUTPUT_DIR}/ and of the handbook",
+            "pdf",
+        )
+
+    def _plan(self, doc: Document) -> _Runbook:
+        """Its images (checked and reported every build) and the key of its layout."""
+        images = [
+            resolve_image(self.source_root, doc, image)
+            for proc in doc.procedures
+            for step in proc.steps
+            for image in step.images
+        ]
+        for image in images:
+            self._report_image(doc, image)
+        digest = hashlib.sha256()
+        for part in (self.settings, doc.id, doc.source, doc.sha256):
+            digest.update(part.encode("utf-8") + b"\0")
+        for image in images:
+            if image.url is not None:
+                digest.update(image.url.encode("utf-8") + _file_digest(image.url))
+        return _Runbook(doc, digest.hexdigest())
+
+    def _reuse(self, r: _Runbook) -> bool:
+        entry = self.store.docs.get(r.doc.id)
+        if entry is None or entry.key != r.key or not self.store.has(r.key):
+            return False
+        self.store.keep(r.key)
+        r.notes = list(entry.notes)
+        return True
+
+    def _stored(self, r: _Runbook) -> bool:
+        entry = self.store.docs.get(r.doc.id)
+        return entry is not None and entry.key == r.key and r.key in self.store.used
+
+    def _report_image(self, doc: Document, view: ImageView) -> None:
+        src = view.image.src
+        messages = {
+            "missing": f"image '{src}' not found; left out of the PDF",
+            "outside": f"image '{src}' is outside the source folder; left out of the PDF",
+            "web": f"image '{src}' is on the web and the build never downloads; left out "
+            "of the PDF (copy it into the source folder and link it relatively)",
+            "type": f"image '{src}' is not a PNG, JPEG, GIF, SVG, WebP or BMP file; "
+            "left out of the PDF",
+        }
+        if view.problem in messages:
+            self.ctx.diags.warning(
+                doc.source, view.image.line, messages[view.problem], "missing-image"
+            )
+
+    # -- layout --------------------------------------------------------------------------
+    def _view(
+        self, doc: Document, figures: dict[tuple[str, str], list[Figure]] | None = None
+    ) -> RunbookView:
+        def figure_list(d: Document, proc: Procedure) -> list[Figure]:
+            # Filled in after one batched Graphviz run for every printed procedure.
+            return figures.setdefault((d.id, proc.id), []) if figures is not None else []
+
+        return build_view(
+            doc,
+            pdf_strings(doc.lang, self.extra_dir),
+            resolve=lambda d, image: resolve_image(self.source_root, d, image),
+            figures=figure_list,
+        )
+
+    def _layout(self, todo: Sequence[_Runbook]) -> None:
+        """Lay out every runbook in ``todo`` (across processes) and store the layouts."""
+        if not todo:
+            return
+        figures: dict[tuple[str, str], list[Figure]] = {}
+        views: list[RunbookView | None] = []
+        for r in todo:
+            try:
+                views.append(self._view(r.doc, figures))
+            except Exception as exc:  # one document's failure must not lose the others
+                self._failed(r.doc, f"{type(exc).__name__}: {exc}")
+                views.append(None)
+        by_doc = {r.doc.id: r for r in todo}
+        self._draw_figures(figures, by_doc)
+        jobs: list[Job] = []
+        ready: list[_Runbook] = []
+        for r, view in zip(todo, views, strict=True):
+            if view is None:
+                continue
+            if view.kept < view.total:
+                r.notes.append(
+                    (
+                        1,
+                        f"too long for one PDF: only the first {view.kept} of its {view.total} "
+                        f"entries, procedures, checklists and notes are printed (about "
+                        f"{BUDGET // 1000}k characters fit); split the document",
+                        "pdf-size",
+                    )
+                )
+            try:
+                html = runbook_html(self.env, view, created=_created(r.doc.date))
+            except Exception as exc:
+                self._failed(r.doc, f"{type(exc).__name__}: {exc}")
+                continue
+            jobs.append(Job(html, self.css, self.roots, self.css_folder))
+            ready.append(r)
+        for r, result in zip(ready, render_many(jobs, workers=self.workers), strict=True):
+            if isinstance(result, str):
+                self._failed(r.doc, result)
+                continue
+            r.rendered = result
+            r.notes += [(1, f"PDF: {problem}", "pdf") for problem in result.problems]
+            self.timings.layouts[r.doc.id] = result.seconds
+            self.store.put(r.key, result)
+            self.store.docs[r.doc.id] = DocEntry(r.key, r.notes, "")
+
+    def _draw_figures(
+        self, figures: dict[tuple[str, str], list[Figure]], by_doc: Mapping[str, _Runbook]
+    ) -> None:
+        """Every printed procedure's flowchart pages, drawn by one batched Graphviz run."""
+        wanted: list[tuple[_Runbook, Procedure, list[str]]] = []
+        for (doc_id, proc_id), _ in sorted(figures.items()):
+            r = by_doc[doc_id]
+            proc = next(p for p in r.doc.procedures if p.id == proc_id)
+            if len(proc.steps) > MAX_CHART_STEPS:
+                why = f"it has {len(proc.steps)} steps (more than {MAX_CHART_STEPS})"
+                r.notes.append(_figure_note(proc, why))
+                continue
+            try:
+                dots = procedure_dot(r.doc, proc, self.graph, link=_no_link)
+            except Exception as exc:  # the chart is extra: never lose the runbook for it
+                r.notes.append(_figure_note(proc, f"{type(exc).__name__}: {exc}"))
+                continue
+            wanted.append((r, proc, dots))
+        unique = sorted({dot for _, _, dots in wanted for dot in dots})
+        try:
+            drawn = dict(zip(unique, render_svg(unique), strict=True)) if unique else {}
+        except FlowchartError:
+            drawn = {dot: _draw_one(dot) for dot in unique}  # find the ones that fail
+        for r, proc, dots in wanted:
+            svgs = [drawn.get(dot, "") for dot in dots]
+            if not all(svgs):
+                r.notes.append(_figure_note(proc, "Graphviz could not draw it"))
+                continue
+            alt = one_line(f"{pdf_strings(r.doc.lang, self.extra_dir)['flowchart']}: {proc.title}")
+            figures[(r.doc.id, proc.id)].extend(_svg_figure(svg, alt) for svg in svgs)
+
+    def _layout_of(self, r: _Runbook) -> Rendered | None:
+        if r.rendered is None:
+            r.rendered = self.store.get(r.key)
+        return r.rendered
+
+    def _render_part(self, html: str) -> tuple[str, Rendered]:
+        """A handbook part or a folio sheet, laid out once for this exact HTML: its key too."""
+        key = hashlib.sha256(
+            (self.settings + "\0" + html + "\0" + self.css).encode("utf-8")
+        ).hexdigest()
+        cached = self.store.get(key)
+        if cached is not None:
+            return key, cached
+        (result,) = render_many([Job(html, self.css, (), self.css_folder)], workers=1)
+        if isinstance(result, str):
+            raise RuntimeError(result)
+        self.store.put(key, result)
+        return key, result
+
+    def _folios(self, texts: Sequence[tuple[str, bool]]) -> tuple[str, Rendered]:
+        html = self.env.get_template("folios.html.j2").render(
+            lang=self.book_lang, folios=[{"text": t, "wide": w} for t, w in texts]
+        )
+        return self._render_part(html)
+
+    # -- outputs -------------------------------------------------------------------------
+    def _write_runbooks(self, runbooks: Sequence[_Runbook]) -> None:
+        from compiler.pdf.assemble import Metadata, finish_runbook, pdf_date
+
+        todo: list[tuple[_Runbook, Rendered]] = []
+        for r in runbooks:
+            path = f"{OUTPUT_DIR}/{r.doc.id}.pdf"
+            entry = self.store.docs.get(r.doc.id)
+            if entry is not None and entry.written == r.key and self.ctx.writer.keep(path):
+                for key in entry.helpers:
+                    self.store.keep(key)
+                continue
+            rendered = self._layout_of(r)
+            if rendered is not None:
+                todo.append((r, rendered))
+        for r, rendered in todo:
+            doc = r.doc
+            page_of = pdf_strings(doc.lang, self.extra_dir)["page_of"]
+            # A folio sheet of its own (shared by runbooks of the same language and length):
+            # the output must not depend on which other documents were written with it.
+            folios_key, folios = self._folios(
+                [
+                    (fmt(page_of, page=i + 1, pages=rendered.pages), _wide(size))
+                    for i, size in enumerate(rendered.sizes)
+                ]
+            )
+            meta = Metadata(
+                title=doc.title,
+                subject=doc.description or "",
+                keywords=", ".join(dict.fromkeys(c for e in doc.errors for c in e.codes)),
+                language=doc.locale,
+                date=pdf_date(doc.date) or pdf_date(_epoch_date()),
+            )
+            try:
+                data = finish_runbook(rendered, folios, meta)
+            except Exception as exc:
+                self._failed(doc, f"{type(exc).__name__}: {exc}")
+            else:
+                self.ctx.writer.write_bytes(f"{OUTPUT_DIR}/{doc.id}.pdf", data)
+                self.store.docs[doc.id].written = r.key
+                self.store.docs[doc.id].helpers = [folios_key]
+
+    def _write_handbook(self, runbooks: Sequence[_Runbook]) -> None:
+        from compiler.pdf.assemble import Metadata, Part, assemble, pdf_date
+
+        path = f"{OUTPUT_DIR}/{HANDBOOK}"
+        title = self.ctx.config.site_title
+        key = hashlib.sha256(
+            "\0".join(
+                [self.settings, title, self.book_lang, *(f"{r.doc.id}={r.key}" for r in runbooks)]
+            ).encode("utf-8")
+        ).hexdigest()
+        if self.store.handbook == key and self.ctx.writer.keep(path):
+            for part in self.store.handbook_parts:
+                self.store.keep(part)
+            return
+        parts_in = [(r, self._layout_of(r)) for r in runbooks]
+        parts_ok = [(r, rendered) for r, rendered in parts_in if rendered is not None]
+        if not parts_ok:
+            return
+        s = pdf_strings(self.book_lang, self.extra_dir)
+        dates = sorted(d for d in (r.doc.date for r, _ in parts_ok) if d)
+        date = dates[-1] if dates else _epoch_date()
+        static = self._book(parts_ok, title, date)
+        # A first guess from the number of contents lines saves most second layouts.
+        lines = sum(1 + len(part["sections"]) for part in static["toc"]) + 1
+        front_pages = 1 + max(1, -(-(lines + 4) // TOC_LINES))
+        template = self.env.get_template("front.html.j2")
+        for _ in range(FRONT_PASSES):
+            book = _paginate(static, front_pages)
+            front_key, front = self._render_part(template.render(book=book, s=s))
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        book = _paginate(static, front.pages)
+        index_key, index = self._render_part(
+            self.env.get_template("code-index.html.j2").render(book=book, s=s)
+        )
+        parts = [Part(front), *(Part(rendered) for _, rendered in parts_ok), Part(index)]
+        sizes = [size for part in parts for size in part.rendered.sizes]
+        folios_key, folios = self._folios(
+            [
+                (fmt(s["page_of"], page=i + 1, pages=len(sizes)), _wide(size))
+                for i, size in enumerate(sizes)
+                if i >= 1  # the cover has no number
+            ]
+        )
+        meta = Metadata(
+            title=title, subject=s["handbook"], language=self.book_lang, date=pdf_date(date)
+        )
+        self.ctx.writer.write_bytes(path, assemble(parts, folios, meta))
+        self.store.handbook = key
+        self.store.handbook_parts = [front_key, index_key, folios_key]
+
+    def _book(
+        self,
+        parts: Sequence[tuple[_Runbook, Rendered]],
+        title: str,
+        date: str | None,
+    ) -> dict[str, Any]:
+        """What the front matter and the index show, with page numbers within each part;
+        :func:`_paginate` adds the parts' first pages once the front's length is known."""
+        toc: list[dict[str, Any]] = []
+        printed: dict[str, dict[int, tuple[str, int]]] = {}
+        for r, rendered in parts:
+            view = self._view(r.doc)
+            sections = [
+                {
+                    "title": section.title,
+                    "anchor": section.anchor,
+                    "at": rendered.anchors.get(section.anchor, 0),
+                }
+                for section in view.sections
+                if section.heading == 2
+            ]
+            toc.append(
+                {
+                    "id": r.doc.id,
+                    "title": r.doc.title,
+                    "anchor": view.anchor,
+                    "pages": rendered.pages,
+                    "sections": sections,
+                }
+            )
+            entries: dict[int, tuple[str, int]] = {}
+            for i, entry in enumerate(r.doc.errors):
+                anchor = entry_anchor(r.doc, i)
+                if anchor in rendered.anchors:  # else not printed (over the size budget)
+                    entries[id(entry)] = (anchor, rendered.anchors[anchor])
+            printed[r.doc.id] = entries
+        rows = []
+        for code in sorted(self.graph.codes(), key=lambda c: _natural(c.code)):
+            refs = []
+            for doc, entry in self.graph.entries_for_code(code.code):
+                found = printed.get(doc.id, {}).get(id(entry))
+                if found is not None:
+                    refs.append(
+                        {
+                            "id": doc.id,
+                            "title": one_line(doc.title, 45),
+                            "anchor": found[0],
+                            "at": found[1],
+                        }
+                    )
+            if refs:
+                rows.append({"code": code.code, "refs": refs})
+        return {
+            "title": title,
+            "lang": self.book_lang,
+            "date": date,
+            "toc": toc,
+            "index": rows,
+            "index_page": None,
+        }
+
+
+def _paginate(book: dict[str, Any], front_pages: int) -> dict[str, Any]:
+    """``book`` with the page numbers of a handbook whose front has ``front_pages`` pages."""
+    starts: dict[str, int] = {}
+    toc = []
+    page = front_pages + 1
+    for part in book["toc"]:
+        starts[part["id"]] = page
+        children = [
+            {"title": c["title"], "anchor": c["anchor"], "page": page + c["at"]}
+            for c in part["sections"]
+        ]
+        toc.append(
+            {"title": part["title"], "anchor": part["anchor"], "page": page, "children": children}
+        )
+        page += part["pages"]
+    index = []
+    for row in book["index"]:
+        # One reference per runbook, with each page it names the code on (linked once).
+        refs: dict[str, dict[str, Any]] = {}
+        for r in row["refs"]:
+            ref = refs.setdefault(r["id"], {"title": r["title"], "pages": []})
+            number = starts[r["id"]] + r["at"]
+            if all(p["page"] != number for p in ref["pages"]):
+                ref["pages"].append({"page": number, "anchor": r["anchor"]})
+        index.append({"code": row["code"], "refs": list(refs.values())})
+    return {**book, "toc": toc, "index": index, "index_page": page if index else None}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _settings_fingerprint(extra_dir: Path | None, css: str) -> str:
+    """Everything besides a document that its layout depends on."""
+    from compiler.cache import compiler_fingerprint
+
+    digest = hashlib.sha256(f"pdf-{FORMAT}".encode())
+    digest.update(compiler_fingerprint(whole=True).encode())
+    digest.update(template_fingerprint(extra_dir).encode())
+    digest.update(css.encode("utf-8"))
+    for folder in (TEMPLATES, extra_dir):
+        if folder is None or not (folder / "strings").is_dir():
+            continue
+        for path in sorted((folder / "strings").glob("*.toml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("weasyprint", "pydyf", "pikepdf"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{package}={metadata.version(package)}".encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.hexdigest()
+
+
+def _natural(code: str) -> list[tuple[int, int, str]]:
+    """Sort key: numbers by value (2 before 10), the rest case-insensitively."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", code)
+        if part
+    ]
+
+
+def _wide(size: tuple[float, float]) -> bool:
+    return size[0] > size[1]
+
+
+def _file_digest(url: str) -> bytes:
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    try:
+        return hashlib.sha256(Path(url2pathname(urlsplit(url).path)).read_bytes()).digest()
+    except OSError:
+        return b""
+
+
+def _epoch_date() -> str | None:
+    """``SOURCE_DATE_EPOCH`` as an ISO date, or None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value.isdigit():
+        return None
+    return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d")
+
+
+def _created(date: str | None) -> str | None:
+    return date or _epoch_date()
+
+
+# -- flowcharts ------------------------------------------------------------------------------
+
+
+def _no_link(doc: Document, proc: Procedure, step: Step) -> str:
+    return ""  # links inside an embedded image do nothing in a PDF
+
+
+def _draw_one(dot: str) -> str:
+    try:
+        return render_svg([dot])[0]
+    except FlowchartError:
+        return ""
+
+
+def _figure_note(proc: Procedure, why: str) -> Note:
+    return (
+        proc.line,
+        f"the flowchart of procedure '{one_line(proc.title, 60)}' is left out of the PDF: {why}",
+        "pdf-flowchart",
+    )
+
+
+PORTRAIT_WIDTH = 499.0
+"""Points of text width on a portrait A4 page with print.css's margins (176 mm)."""
+
+
+def _svg_figure(svg: str, alt: str) -> Figure:
+    """A chart goes on a landscape page only when it is too wide for a portrait one."""
+    svg = _PROLOG.sub("", svg)  # no DOCTYPE: nothing that names an external DTD
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    width, height = svg_size(svg)
+    return Figure(uri, alt, width > PORTRAIT_WIDTH and width > height)
+
+
+# -- benchmark -------------------------------------------------------------------------------
+
+
+def bench_pdf(
+    graph: RunbookGraph, ctx: BuildContext, *, seed: str | None = None
+) -> dict[str, float]:
+    """Seconds for ``make bench`` (reported, never asserted). Every run starts cold.
+
+    - ``seed_layout_s``: laying out the seed runbook on one core (fonts already loaded);
+      the target is at most 1 s.
+    - ``parts_s``: the sum of laying out every runbook, one core; ``handbook_s``: cover,
+      contents, index, page numbers and assembly on top of those parts;
+      ``handbook_ratio`` = (parts + handbook) / parts, the target is under 2.
+    - ``build_s``: the whole PDF generator with every core (a clean build's PDF cost);
+      ``rebuild_one_s``: the same after one document changed (one layout + assembly);
+      ``noop_s``: after nothing changed.
+    """
+    import dataclasses
+    import tempfile
+
+    from compiler.diagnostics import Diagnostics
+    from compiler.graph import build_graph
+    from compiler.writer import Writer
+
+    docs = graph.documents()
+    seed_doc = graph.document(seed) if seed else (docs[0] if docs else None)
+
+    def run(
+        g: RunbookGraph, workers: int | None, out: Path, changed: frozenset[str] | None = None
+    ) -> Timings:
+        context = BuildContext(
+            config=ctx.config,
+            writer=Writer(out),
+            diags=Diagnostics(),
+            source_root=ctx.source_root,
+            changed=changed,
+        )
+        generator = PdfGenerator(workers=workers)
+        generator.generate(g, context)
+        return generator.timings
+
+    result: dict[str, float] = {"documents": float(len(docs)), "cores": float(os.cpu_count() or 1)}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if seed_doc is not None:
+            seed_graph = build_graph([seed_doc])
+            run(seed_graph, 1, root / "warm")  # fonts, stylesheet, Graphviz
+            seed_timings = run(seed_graph, 1, root / "seed")
+            result["seed_layout_s"] = seed_timings.layouts.get(seed_doc.id, 0.0)
+            result["seed_total_s"] = seed_timings.total
+        serial = run(graph, 1, root / "serial")
+        parts = sum(serial.layouts.values())
+        result["parts_s"] = parts
+        result["handbook_s"] = serial.handbook
+        result["handbook_ratio"] = (parts + serial.handbook) / parts if parts else 0.0
+        result["build_s"] = run(graph, None, root / "build").total
+        result["noop_s"] = run(graph, None, root / "build", frozenset()).total
+        if docs:
+            changed = dataclasses.replace(docs[0], sha256=docs[0].sha256 + "-edited")
+            edited = build_graph([changed, *docs[1:]])
+            one = frozenset({changed.id})
+            result["rebuild_one_s"] = run(edited, None, root / "build", one).total
+    return result

@@ -1,0 +1,223 @@
+"""Print HTML -> PDF bytes with WeasyPrint, fetching nothing it should not.
+
+WeasyPrint would follow any URL a page names (``http:``, ``file:///etc/passwd``). Every
+render here goes through :class:`ConfinedFetcher`: ``data:`` URLs and regular files
+inside the allowed folders (the source folder) only; everything else is refused and
+reported. Besides the PDF, a render returns what the handbook needs to place it:
+page count and sizes, the page of every anchor, and the bookmark tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+PT_PER_PX = 0.75
+"""WeasyPrint lays out in CSS pixels; PDF user space is in points."""
+PARALLEL_MIN_RENDERS = 3
+"""Below this many documents, starting workers costs more than it saves."""
+
+
+@dataclass(slots=True)
+class Bookmark:
+    label: str
+    page: int
+    """0-based page index in the PDF it was rendered into."""
+    x: float
+    y: float
+    """Destination in PDF points (origin bottom-left)."""
+    children: list[Bookmark] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Rendered:
+    """One laid-out document: plain data, so it can cross processes and be cached."""
+
+    pdf: bytes
+    sizes: list[tuple[float, float]]
+    """(width, height) in points of every page."""
+    anchors: dict[str, int]
+    """Anchor id -> 0-based page index (the first page it is on)."""
+    bookmarks: list[Bookmark]
+    problems: list[str] = field(default_factory=list)
+    """What WeasyPrint or the fetcher complained about (refused URLs, bad images)."""
+    seconds: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return len(self.sizes)
+
+
+@dataclass(slots=True, frozen=True)
+class Job:
+    """One thing to render: HTML, the stylesheet, and the folders it may read files from."""
+
+    html: str
+    css: str
+    roots: tuple[str, ...] = ()
+    css_folder: str | None = None
+    """Where the stylesheet came from: its relative URLs (a logo, a font) resolve there,
+    and files there may be read."""
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+def _fetcher_class() -> type[Any]:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
+        """``data:`` URLs and files inside ``roots``; nothing else, never the network."""
+
+        def __init__(self, roots: Sequence[Path]) -> None:
+            super().__init__(timeout=1, allowed_protocols=("data", "file"))
+            self.roots = [Path(r).resolve() for r in roots]
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: object = None) -> Any:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(urlsplit(url).path))
+                try:
+                    real = path.resolve()
+                except (OSError, RuntimeError):
+                    real = path
+                if real.is_file() and any(root in real.parents for root in self.roots):
+                    kind = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        real.as_uri(), real.read_bytes(), {"Content-Type": kind}
+                    )
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch '{url}': only files inside the source folder")
+
+    return ConfinedFetcher
+
+
+def confined_fetcher(roots: Sequence[Path]) -> Any:
+    """A WeasyPrint URL fetcher that reads only ``data:`` URLs and files under ``roots``."""
+    return _fetcher_class()(roots)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _collect_warnings() -> Iterator[_Collect]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    propagate = logger.propagate
+    logger.propagate = False  # collected and reported as diagnostics, not printed
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+_STATE: dict[str, Any] = {}
+"""Per-process WeasyPrint state, made on first use: the font configuration and parsed CSS."""
+
+
+def _font_config() -> Any:
+    if "fonts" not in _STATE:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _STATE["fonts"] = FontConfiguration()
+    return _STATE["fonts"]
+
+
+def _stylesheet(css: str, folder: str | None) -> Any:
+    sheets: dict[tuple[str, str | None], Any] = _STATE.setdefault("css", {})
+    if (css, folder) not in sheets:
+        from weasyprint import CSS
+
+        roots = [Path(folder)] if folder else []
+        sheets[(css, folder)] = CSS(
+            string=css,
+            base_url=Path(folder).as_uri() + "/" if folder else None,
+            font_config=_font_config(),
+            url_fetcher=confined_fetcher(roots),
+        )
+    return sheets[(css, folder)]
+
+
+def render(job: Job) -> Rendered:
+    """Lay out and write one PDF. Raises only on a WeasyPrint bug; bad URLs are reported."""
+    from weasyprint import HTML
+
+    start = time.perf_counter()
+    fetcher = confined_fetcher([Path(r) for r in job.roots])
+    with _collect_warnings() as collected:
+        document = HTML(string=job.html, url_fetcher=fetcher, base_url=None).render(
+            font_config=_font_config(), stylesheets=[_stylesheet(job.css, job.css_folder)]
+        )
+        pdf = document.write_pdf()
+    sizes = [(p.width * PT_PER_PX, p.height * PT_PER_PX) for p in document.pages]
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    tree = document.make_bookmark_tree(scale=PT_PER_PX, transform_pages=True)
+    problems = [f"refused to fetch '{url}'" for url in fetcher.refused]
+    problems += [m for m in collected.messages if not any(u in m for u in fetcher.refused)]
+    return Rendered(
+        pdf=pdf,
+        sizes=sizes,
+        anchors=anchors,
+        bookmarks=[_bookmark(node) for node in tree],
+        problems=list(dict.fromkeys(problems)),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _bookmark(node: Any) -> Bookmark:
+    label, (page, x, y), children, _state = node
+    return Bookmark(str(label), int(page), float(x), float(y), [_bookmark(c) for c in children])
+
+
+def _render_safely(job: Job) -> Rendered | str:
+    try:
+        return render(job)
+    except Exception as exc:  # one document's failure must not lose the others
+        return f"{type(exc).__name__}: {exc}"
+
+
+def render_many(jobs: Sequence[Job], *, workers: int | None = None) -> list[Rendered | str]:
+    """Render every job, in order, across processes when there are enough of them.
+
+    A job that fails yields its error message instead of a :class:`Rendered`.
+    """
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    count = min(count, len(jobs))
+    if count <= 1 or len(jobs) < PARALLEL_MIN_RENDERS:
+        return [_render_safely(job) for job in jobs]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # Longest first, so one big document does not finish alone at the end.
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html))
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        done = dict(zip(order, pool.map(_render_safely, [jobs[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(jobs))]

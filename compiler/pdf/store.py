@@ -1,0 +1,153 @@
+"""Layouts kept between builds (``<out>/.cache/pdf/``), so a build lays out only what changed.
+
+Content-addressed: a layout is stored under the hash of everything that went into it,
+so a stale one can never be used. ``index.json`` remembers, per document, which layout
+it had, the diagnostics its layout produced (replayed when it is reused) and which
+layout its written PDF came from; and which parts the written handbook was made of.
+Every write is atomic; a missing or corrupt entry is a miss, never an error. Layouts no
+longer used are deleted at the end of each build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler.pdf.render import Bookmark, Rendered
+
+STORE_DIR = ".cache/pdf"
+FORMAT = 1
+
+
+@dataclass(slots=True)
+class DocEntry:
+    key: str
+    """The layout this document's PDF is made from."""
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, message, rule) warnings made while preparing and laying it out."""
+    written: str = ""
+    """The layout key of the PDF last written for it ("" if none)."""
+    helpers: list[str] = field(default_factory=list)
+    """Other layouts that PDF was made with (its folio sheet): kept while it is."""
+
+
+class LayoutStore:
+    """Rendered layouts on disk plus a small index; see the module docstring."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.docs: dict[str, DocEntry] = {}
+        self.handbook = ""
+        self.handbook_parts: list[str] = []
+        """Layouts the written handbook was made with (front, index, folios)."""
+        self.used: set[str] = set()
+        self._load_index()
+
+    # -- index -----------------------------------------------------------------------------
+    def _load_index(self) -> None:
+        try:
+            data = json.loads((self.folder / "index.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return
+        try:
+            for doc_id, entry in data.get("docs", {}).items():
+                self.docs[str(doc_id)] = DocEntry(
+                    str(entry["key"]),
+                    [(int(a), str(b), str(c)) for a, b, c in entry.get("notes", [])],
+                    str(entry.get("written", "")),
+                    [str(k) for k in entry.get("helpers", [])],
+                )
+            self.handbook = str(data.get("handbook", ""))
+            self.handbook_parts = [str(k) for k in data.get("handbook_parts", [])]
+        except (KeyError, TypeError, ValueError):
+            self.docs, self.handbook, self.handbook_parts = {}, "", []
+
+    def save_index(self, doc_ids: set[str]) -> None:
+        """Write the index (only documents of this build) and delete unused layouts."""
+        data = {
+            "format": FORMAT,
+            "handbook": self.handbook,
+            "handbook_parts": self.handbook_parts,
+            "docs": {
+                doc_id: {"key": e.key, "notes": e.notes, "written": e.written, "helpers": e.helpers}
+                for doc_id, e in sorted(self.docs.items())
+                if doc_id in doc_ids
+            },
+        }
+        self._write(self.folder / "index.json", json.dumps(data, ensure_ascii=False).encode())
+        layouts = self.folder / "layouts"
+        if layouts.is_dir():
+            for path in layouts.iterdir():
+                if path.name.split(".", 1)[0] not in self.used:
+                    path.unlink(missing_ok=True)
+
+    def forget(self) -> None:
+        """Use nothing from earlier builds (every layout is made again)."""
+        self.docs, self.handbook, self.handbook_parts = {}, "", []
+
+    # -- layouts ---------------------------------------------------------------------------
+    def get(self, key: str) -> Rendered | None:
+        base = self.folder / "layouts" / key
+        try:
+            meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+            pdf = base.with_suffix(".pdf").read_bytes()
+            rendered = Rendered(
+                pdf=pdf,
+                sizes=[(float(w), float(h)) for w, h in meta["sizes"]],
+                anchors={str(k): int(v) for k, v in meta["anchors"].items()},
+                bookmarks=[_bookmark(b) for b in meta["bookmarks"]],
+                problems=[str(p) for p in meta["problems"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self.used.add(key)
+        return rendered
+
+    def has(self, key: str) -> bool:
+        base = self.folder / "layouts" / key
+        return base.with_suffix(".json").is_file() and base.with_suffix(".pdf").is_file()
+
+    def put(self, key: str, rendered: Rendered) -> None:
+        base = self.folder / "layouts" / key
+        meta = {
+            "sizes": rendered.sizes,
+            "anchors": rendered.anchors,
+            "bookmarks": [_plain(b) for b in rendered.bookmarks],
+            "problems": rendered.problems,
+        }
+        try:
+            self._write(base.with_suffix(".pdf"), rendered.pdf)
+            self._write(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False).encode())
+        except OSError:
+            return  # a cache that cannot be written is only slower next time
+        self.used.add(key)
+
+    def keep(self, key: str) -> None:
+        self.used.add(key)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _plain(mark: Bookmark) -> list[Any]:
+    return [mark.label, mark.page, mark.x, mark.y, [_plain(c) for c in mark.children]]
+
+
+def _bookmark(data: list[Any]) -> Bookmark:
+    label, page, x, y, children = data
+    return Bookmark(str(label), int(page), float(x), float(y), [_bookmark(c) for c in children])
