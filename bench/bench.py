@@ -26,8 +26,11 @@ from markdown_it import MarkdownIt  # noqa: E402
 
 from compiler.compile import compile_sources  # noqa: E402
 from compiler.config import Config  # noqa: E402
+from compiler.diagnostics import Diagnostics  # noqa: E402
 from compiler.flowchart.bench import bench_flowcharts  # noqa: E402
-from compiler.generators.base import available_formats  # noqa: E402
+from compiler.generators.base import BuildContext, available_formats  # noqa: E402
+from compiler.generators.pdf import bench_pdf  # noqa: E402
+from compiler.writer import Writer  # noqa: E402
 
 RUNBOOKS = Path(sys.executable).parent / "runbooks"
 
@@ -129,6 +132,28 @@ def main() -> int:
                     "<= 1.2",
                 ),
             ]
+        # 4. PDF: seconds per runbook (the seed), the handbook against the sum of its parts,
+        # on the real corpus (21 documents: the 300 copies would take minutes each run).
+        corpus_root = ROOT / "source_docs"
+        corpus_graph = compile_sources(corpus_root, Config(root=ROOT)).graph
+        pdf_out = Path(tmp) / "pdf-bench"
+        ctx = BuildContext(
+            config=Config(root=ROOT),
+            writer=Writer(pdf_out),
+            diags=Diagnostics(),
+            source_root=corpus_root,
+        )
+        pdf = bench_pdf(corpus_graph, ctx, seed="000_seed_mars_agent_ja")
+        rows += [
+            ("PDF: the seed runbook, 1 core (s)", pdf["seed_layout_s"], "", "<= 1 s"),
+            ("PDF: sum of the corpus runbooks, 1 core (s)", pdf["parts_s"], "1.00", ""),
+            (
+                "PDF: handbook assembled from them (s)",
+                pdf["handbook_s"],
+                f"{pdf['handbook_ratio']:.2f}",
+                "< 2.0",
+            ),
+        ]
         # 2. clean build of every format but PDF against `mkdocs build` (HTML only).
         formats = [f for f in available_formats() if f != "pdf"]
         (Path(tmp) / "mkdocs.yml").write_text(

@@ -81,6 +81,7 @@ def build(
         source_root=source.resolve(),
         changed=frozenset(the_plan.changed),
         previous_outputs=frozenset(previous_manifest.outputs if previous_manifest else ()),
+        jobs=jobs,
     )
     current_export = export(compilation.graph)
     changes = diff_exports(_previous_export(out), current_export)

@@ -34,6 +34,8 @@ class BuildContext:
     call ``writer.keep(path)`` for each of them (else the build removes them as stale).
     """
 
+    jobs: int | None = None
+    """Worker processes a generator may use (``-j``); None means the CPU count."""
     previous_outputs: frozenset[str] = frozenset()
     """Files the previous build wrote (relative to the output folder), from its manifest."""
     changes: list[DocumentDiff] = field(default_factory=list)

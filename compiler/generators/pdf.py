@@ -89,7 +89,8 @@ class PdfGenerator:
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         self.timings = Timings()
-        _PdfBuild(graph, ctx, self.workers, self.timings).run()
+        workers = self.workers if self.workers is not None else ctx.jobs
+        _PdfBuild(graph, ctx, workers, self.timings).run()
 
 
 @dataclass(slots=True)
