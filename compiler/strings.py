@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -37,3 +38,17 @@ def template_dirs(fmt: str, extra_dir: Path | None = None) -> list[Path]:
     dirs = [extra_dir / fmt] if extra_dir is not None else []
     dirs.append(TEMPLATES / fmt)
     return dirs
+
+
+class _KeepMissing(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fmt(template: str, **values: object) -> str:
+    """``template.format(**values)`` that never raises on an admin's odd template:
+    unknown ``{names}`` stay as written, a malformed template is returned as it is."""
+    try:
+        return string.Formatter().vformat(template, (), _KeepMissing(values))
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+        return template

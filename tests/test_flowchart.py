@@ -29,7 +29,7 @@ from compiler.flowchart import (
     render_svg,
     svg_size,
 )
-from compiler.flowchart.dot import MAX_STEPS_PER_PAGE, flowchart_strings, fmt, question
+from compiler.flowchart.dot import MAX_STEPS_PER_PAGE, flowchart_strings, question
 from compiler.flowchart.text import (
     ELLIPSIS,
     clean,
@@ -45,6 +45,7 @@ from compiler.flowchart.text import (
 from compiler.generators.flowchart import entry_svg_path, file_stem, procedure_svg_path
 from compiler.graph import RunbookGraph, build_graph
 from compiler.model import Cause, Document, ErrorEntry, Item, Jump, Procedure, Step
+from compiler.strings import fmt
 
 from .conftest import SEED, MakeSource, check_golden
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from compiler.flowchart.text import (
 )
 from compiler.graph import RunbookGraph, procedure_key
 from compiler.model import Document, ErrorEntry, Item, Jump, Procedure, Step
-from compiler.strings import ui_strings
+from compiler.strings import fmt, ui_strings
 
 FONT = "Noto Sans CJK JP"
 FONT_SIZE = 10
@@ -87,19 +86,6 @@ def default_entry_link(doc: Document, entry: ErrorEntry) -> str:
 def flowchart_strings(lang: str, extra_dir: Path | None = None) -> dict[str, str]:
     """``[common]`` + ``[flowchart]`` UI words for ``lang`` (English for missing keys)."""
     return ui_strings(lang, "flowchart", extra_dir)
-
-
-class _Safe(dict[str, object]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fmt(template: str, **values: object) -> str:
-    """``template.format(**values)`` that never raises on an admin's odd template."""
-    try:
-        return string.Formatter().vformat(template, (), _Safe(values))
-    except (ValueError, IndexError, KeyError, AttributeError, TypeError):
-        return template
 
 
 def question(words: Mapping[str, str], text: str) -> str:

@@ -38,7 +38,6 @@ from compiler.pdf.printhtml import (
     RunbookView,
     build_view,
     entry_anchor,
-    fmt,
     load_stylesheet,
     make_environment,
     one_line,
@@ -49,7 +48,7 @@ from compiler.pdf.printhtml import (
 )
 from compiler.pdf.render import Job, Rendered, render_many
 from compiler.pdf.store import STORE_DIR, DocEntry, LayoutStore
-from compiler.strings import TEMPLATES
+from compiler.strings import TEMPLATES, fmt
 
 OUTPUT_DIR = "pdf"
 HANDBOOK = "handbook.pdf"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from compiler.model import (
     Section,
     Step,
 )
-from compiler.strings import template_dirs, ui_strings
+from compiler.strings import fmt, template_dirs, ui_strings
 
 FORMAT = "print"
 """Template folder name (``templates/print/``, or ``<admin templates>/print/``)."""
@@ -115,19 +114,6 @@ def template_fingerprint(extra_dir: Path | None = None) -> str:
 
 def pdf_strings(lang: str, extra_dir: Path | None = None) -> dict[str, str]:
     return ui_strings(lang, "pdf", extra_dir)
-
-
-class _Safe(dict[str, object]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fmt(template: str, **values: object) -> str:
-    """``template.format(**values)`` that never raises on an admin's odd template."""
-    try:
-        return string.Formatter().vformat(template, (), _Safe(values))
-    except (ValueError, IndexError, AttributeError):
-        return template
 
 
 def one_line(text: str, columns: int = BOOKMARK_LABEL_COLUMNS) -> str:
