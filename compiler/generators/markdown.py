@@ -46,6 +46,8 @@ from compiler.strings import ui_strings
 OUTPUT_DIR = "md"
 EXTENSIONS = frozenset({"frontmatter", "gfm", "gfm_alerts"})
 OPTIONS = {"number": True, "wrap": "keep"}
+FORMAT_LIMIT = 400_000
+"""Characters of generated Markdown above which mdformat is not run."""
 HEADING_WIDTH = 90
 """Longest entry heading (characters) taken from a message, cut at a word boundary."""
 ALERTS = {"note": "NOTE", "tip": "TIP", "important": "IMPORTANT", "warning": "WARNING",
@@ -84,6 +86,14 @@ class MarkdownGenerator:
                     "md",
                 )
                 continue
+            if len(text) > FORMAT_LIMIT:
+                ctx.diags.warning(
+                    doc.source,
+                    1,
+                    f"the Markdown checklist is {len(text):,} characters: written without "
+                    "mdformat's formatting (too large to format in reasonable time)",
+                    "md-size",
+                )
             ctx.writer.write_text(path, text)
 
 
@@ -97,7 +107,10 @@ def render_markdown(
 ) -> str:
     """The formatted Markdown for ``doc``."""
     writer = _Writer(graph, doc, words, vocab or _default_vocab())
-    return format_markdown(writer.document())
+    text = writer.document()
+    # mdformat slows down faster than linearly on huge documents (a 10 MB one takes
+    # minutes); past the limit the checklist is written as generated, unformatted.
+    return format_markdown(text) if len(text) <= FORMAT_LIMIT else text
 
 
 def format_markdown(text: str) -> str:
