@@ -44,12 +44,13 @@ class BuildContext:
     def needs(self, doc_id: str) -> bool:
         return self.changed is None or doc_id in self.changed
 
-    def keep_all(self, prefix: str) -> bool:
-        """Nothing changed: keep every previous output under ``prefix``; False (rebuild)
-        when there was none, or when one of them is gone."""
+    def keep_all(self, prefix: str, *, but: frozenset[str] = frozenset()) -> bool:
+        """Nothing changed: keep every previous output under ``prefix`` (except ``but``,
+        which the caller writes again); False (rebuild) when there was none, or when one
+        of them is gone."""
         if self.changed is None or self.changed or self.changes:
             return False
-        previous = sorted(p for p in self.previous_outputs if p.startswith(prefix))
+        previous = sorted(p for p in self.previous_outputs if p.startswith(prefix) and p not in but)
         if not previous or not all(self.writer.target(p).is_file() for p in previous):
             return False
         for path in previous:

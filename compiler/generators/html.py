@@ -60,8 +60,9 @@ class HtmlGenerator:
     name: ClassVar[str] = FORMAT
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
-        if ctx.keep_all(f"{OUT}/"):
-            return  # no document, template or setting changed: the site is as it was
+        # No document, template or setting changed: the site is as it was, but for the
+        # change report, which now says that nothing changed.
+        unchanged = ctx.keep_all(f"{OUT}/", but=frozenset({f"{OUT}/{CHANGES_PAGE}"}))
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
         env = make_environment(extra)
         docs = graph.documents()
@@ -73,6 +74,9 @@ class HtmlGenerator:
             site_lang=ctx.config.default_locale,
             source_root=ctx.source_root,
         )
+        if unchanged:
+            _write_page(ctx, CHANGES_PAGE, render_changes(env, site, ctx.changes))
+            return
         figures = procedure_figures(graph, site, ctx, extra)
         write = partial(_write_page, ctx)
 
