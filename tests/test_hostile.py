@@ -226,3 +226,26 @@ def test_large_and_deep_documents_through_every_format(
         assert (out / f"ps1/{name}.ps1").is_file()
         assert (out / f"md/{name}.md").is_file()
     assert (out / "html/codes/100999.html").is_file()
+
+
+def test_broken_documents_cost_no_other_output(make_source: MakeSource, tmp_path: Path) -> None:
+    """All the broken cases at once, every format: the good document's outputs stay."""
+    root = make_source({"good.md": GOOD})
+    out = tmp_path / "out"
+    with time_bound(240):
+        build(root, out, Config(root=root), jobs=2)
+    before = {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "good" in p.name
+    }
+    for name, (content, _) in CASES.items():
+        (root / f"{name}.md").write_bytes(content)
+    with time_bound(240):
+        result = build(root, out, Config(root=root), jobs=2)
+    assert not [d for d in result.compilation.diagnostics if d.rule == "generator"]
+    after = {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and "good" in p.name
+    }
+    assert before and before <= after
+    assert any(
+        str(d).startswith("invalid-utf8.md:4:1: error") for d in result.compilation.diagnostics
+    )
