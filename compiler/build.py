@@ -102,7 +102,9 @@ def build(
                 "generator",
             )
     writer.write_text(CHANGES, render_markdown(changes))
-    writer.write_text(LAST_EXPORT, dumps(current_export))
+    # Same sources, compiler and settings: the same graph, already on disk.
+    if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
+        writer.write_text(LAST_EXPORT, dumps(current_export))
     produced = {writer.relative(p) for p in (*writer.written, *writer.kept)}
     earlier = previous_manifest.outputs if previous_manifest else []
     unreadable_ids = [_doc_id(path) for path in compilation.unreadable]

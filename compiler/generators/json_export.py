@@ -21,6 +21,8 @@ class JsonGenerator:
     name: ClassVar[str] = "json"
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
+        if ctx.keep_all(OUTPUT):
+            return  # nothing changed: the export of the last build is this one, byte for byte
         ctx.writer.write_text(OUTPUT, dumps(export(graph)))
 
 
