@@ -9,7 +9,7 @@ names the code, compared case-insensitively: that is the error index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -223,10 +223,3 @@ def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddN
 def _always_jumps(step: Step) -> bool:
     """An unconditional "go to step N" replaces the way on; a repeat comes back, so it does not."""
     return any(j.condition is None and j.kind in ("forward", "back") for j in step.jumps)
-
-
-def iter_steps(graph: RunbookGraph) -> Iterator[tuple[Document, Procedure, Step]]:
-    for doc in graph.documents():
-        for proc in doc.procedures:
-            for step in proc.steps:
-                yield doc, proc, step

@@ -161,3 +161,8 @@ def descendant_commands(node: Node, vocab: Vocabulary) -> list[Command]:
         if child.type == "list_item":
             out.extend(item_content(child, vocab).commands)
     return out
+
+
+def flatten_text(item: Item) -> str:
+    """An item and everything nested under it, one text per line."""
+    return "\n".join([item.text, *(flatten_text(c) for c in item.children)]).strip()

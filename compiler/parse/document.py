@@ -192,17 +192,23 @@ def _walk_items(lst: Node, seg: Segment, state: _State, *, in_step: bool) -> Non
 
 
 def _add_note(node: Node, kind: str, body: list[Node], state: _State) -> None:
+    texts, htmls = _note_body(body, line_of(node))
+    state.doc.notes.append(
+        Note(kind=kind.lower(), text="\n".join(texts), line=line_of(node), html="\n".join(htmls))
+    )
+
+
+def _note_body(body: list[Node], line: int) -> tuple[list[str], list[str]]:
+    """Text and HTML of every paragraph in a note's blocks (nested ones too)."""
     texts, htmls = [], []
     for child in body:
         for sub in [child, *walk(child)]:
             if sub.type == "paragraph":
-                parts = parts_of(sub, line_of(node))
+                parts = parts_of(sub, line)
                 if parts and parts.text:
                     texts.append(parts.text)
                     htmls.append(parts.html)
-    state.doc.notes.append(
-        Note(kind=kind.lower(), text="\n".join(texts), line=line_of(node), html="\n".join(htmls))
-    )
+    return texts, htmls
 
 
 def _marker_note(node: Node, state: _State) -> bool:
@@ -218,15 +224,15 @@ def _marker_note(node: Node, state: _State) -> bool:
         return False
     parts = inline_parts(inline.token, line_of(first))
     text = _NOTE_MARKER.sub("", parts.text)
-    rest = [c for c in node.children[1:]]
+    texts, htmls = _note_body(node.children[1:], line_of(node))
     state.doc.notes.append(
-        Note(kind=m.group(1).lower(), text=text, line=line_of(node), html=parts.html)
+        Note(
+            kind=m.group(1).lower(),
+            text="\n".join(t for t in (text, "\n".join(texts)) if t),
+            line=line_of(node),
+            html="\n".join(h for h in (parts.html, "\n".join(htmls)) if h),
+        )
     )
-    if rest:
-        _add_note(node, m.group(1), rest, state)
-        extra = state.doc.notes.pop()
-        state.doc.notes[-1].text = "\n".join(t for t in (text, extra.text) if t)
-        state.doc.notes[-1].html = "\n".join(h for h in (parts.html, extra.html) if h)
     return True
 
 

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from compiler.model import Cause, ErrorEntry, Item, Link
-from compiler.parse.blocks import LIST_TYPES, fence_command, inline_of, line_of, list_items
+from compiler.parse.blocks import (
+    LIST_TYPES,
+    fence_command,
+    flatten_text,
+    inline_of,
+    line_of,
+    list_items,
+)
 from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows
@@ -337,7 +344,7 @@ def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | N
             codes.extend(codes_in_code_context(" ".join(p.texts)))
     codes.extend(codes_in_text(message))
     causes = [
-        Cause(text=_flatten(item), line=item.line, html=item.html)
+        Cause(text=flatten_text(item), line=item.line, html=item.html)
         for p in parts
         if p.role == "cause"
         for item in p.items or [Item(text=t, line=p.line) for t in p.texts]
@@ -364,7 +371,3 @@ def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
     if " " not in seg.title.strip():
         codes.extend(identifier_codes(seg.title))
     return list(dict.fromkeys(codes))
-
-
-def _flatten(item: Item) -> str:
-    return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()

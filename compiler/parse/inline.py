@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -203,14 +202,3 @@ def strip_docfx_markers(text: str) -> str:
 
 def strip_tags(fragment: str) -> str:
     return clean_text(html.unescape(_TAG.sub("", fragment)))
-
-
-def plain(tokens: Sequence[Token]) -> str:
-    """Plain text of a run of block tokens (paragraph inlines joined by newlines)."""
-    out = []
-    for tok in tokens:
-        if tok.type == "inline":
-            out.append(inline_parts(tok, (tok.map or [0])[0] + 1).text)
-        elif tok.type in ("fence", "code_block"):
-            out.append(tok.content.rstrip("\n"))
-    return "\n".join(t for t in out if t)

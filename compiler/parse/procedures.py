@@ -51,11 +51,11 @@ def procedure_from_lists(
         step.jumps.extend(find_jumps(content.text, content.line, number, vocab))
         for nested in content.nested:
             step.children.extend(list_items(nested, vocab))
-            step.commands.extend(descendant_commands(nested, vocab))
             for sub in walk(nested):
                 if sub.type != "list_item":
                     continue
                 sub_content = item_content(sub, vocab)
+                step.commands.extend(sub_content.commands)  # a step runs what its sub-items give
                 step.images.extend(sub_content.images)
                 step.links.extend(sub_content.links)
                 if nested.type == "bullet_list":

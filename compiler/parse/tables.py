@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
-from compiler.parse.blocks import inline_of, line_of
+from compiler.parse.blocks import flatten_text, inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
 from compiler.parse.codes import codes_in_code_context, codes_in_text
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
@@ -211,14 +211,10 @@ def _causes(fragment: str, line: int) -> list[Cause]:
     """Each top-level item of a cause cell is one cause; nested items stay in its text."""
     out = []
     for item in cell_items(fragment, line):
-        text = "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
+        text = flatten_text(item)
         if text:
             out.append(Cause(text=text, line=line, html=item.html))
     return out
-
-
-def _flatten(item: Item) -> str:
-    return "\n".join([item.text, *(_flatten(c) for c in item.children)]).strip()
 
 
 def cause_fix_rows(table: Node, ctx: TableContext) -> list[tuple[Item, list[Item]]]:
