@@ -6,15 +6,10 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from compiler.cache import ParseCache, compiler_fingerprint
-from compiler.compile import Compilation, compile_sources
 from compiler.config import Config
-from compiler.diagnostics import Severity
-from compiler.diff import diff_exports, render_markdown
-from compiler.generators.base import BuildContext, available_formats, get_generator
-from compiler.generators.json_export import OUTPUT, SCHEMA, dumps, export
+from compiler.diagnostics import Diagnostics, Severity
 from compiler.manifest import (
     MANIFEST,
     Manifest,
@@ -27,16 +22,30 @@ from compiler.manifest import (
     templates_fingerprint,
 )
 from compiler.progress import NoProgress, Progress
+from compiler.uptodate import IN_PROGRESS, diagnostic_records, tools_fingerprint, up_to_date
 from compiler.writer import Writer
+
+if TYPE_CHECKING:
+    from compiler.compile import Compilation
+
+# The parser, the graph and the generators are imported by the build that needs them:
+# a build with nothing to do (compiler.uptodate) runs without them.
 
 
 @dataclass(slots=True)
 class BuildResult:
-    compilation: Compilation
+    diagnostics: Diagnostics
+    summary: str
     formats: list[str]
     plan: Plan
+    compilation: Compilation | None = None
+    """The parsed sources and graph; None when the build had nothing to do."""
     written: list[Path] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.compilation is None
 
 
 def build(
@@ -56,10 +65,60 @@ def build(
     still written; a document that cannot be read keeps its previous outputs. The
     manifest is written last, so a build killed at any point is finished by the next.
     """
+    request = ",".join(formats or [])
+    if not force:
+        settled = up_to_date(source, out, config, request)
+        if settled is not None:
+            last = settled.manifest
+            same = Plan(
+                changed=set(),
+                reasons=dict.fromkeys(sorted(last.documents), "unchanged"),
+                removed=[],
+            )
+            return BuildResult(settled.diagnostics, last.summary, last.formats, same)
+    return _full_build(source, out, config, request, formats, jobs, force, progress)
+
+
+class UnknownFormatError(ValueError):
+    """A requested format that no generator provides."""
+
+
+def _default_formats(config: Config) -> list[str]:
+    from compiler.generators.base import available_formats
+
+    return list(config.formats) or available_formats()
+
+
+def _full_build(
+    source: Path,
+    out: Path,
+    config: Config,
+    request: str,
+    formats: list[str] | None,
+    jobs: int | None,
+    force: bool,
+    progress: Progress | None,
+) -> BuildResult:
+    from compiler.cache import ParseCache, compiler_fingerprint
+    from compiler.compile import compile_sources
+    from compiler.diff import diff_exports, render_markdown
+    from compiler.generators.base import BuildContext, available_formats, get_generator
+    from compiler.generators.json_export import dumps, export
+
+    unknown = sorted(set(formats or ()) - set(available_formats()))
+    if unknown:
+        raise UnknownFormatError(
+            f"unknown format(s) {', '.join(unknown)}; "
+            f"available: {', '.join(available_formats())}"
+        )
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
     writer.clean_temporaries()
     previous_manifest = load_manifest(out)
+    # Until the manifest is written, the folder is not known to be settled.
+    marker = out / IN_PROGRESS
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
     cache = ParseCache(out / CACHE_DIR, config)
     report = progress or NoProgress()
     compilation = compile_sources(
@@ -71,9 +130,11 @@ def build(
         config=config_fingerprint(config),
         templates=templates_fingerprint(config),
         documents={d.id: d.sha256 for d in docs},
+        request=request,
+        tools=tools_fingerprint(),
     )
     the_plan = plan(previous_manifest, manifest, force=force)
-    wanted = formats or list(config.formats) or available_formats()
+    wanted = formats or _default_formats(config)
     ctx = BuildContext(
         config=config,
         writer=writer,
@@ -113,9 +174,22 @@ def build(
     keep = {o for o in earlier if failed or owner(o, unreadable_ids) is not None}
     removed = writer.remove_stale(sorted(set(earlier) - produced - keep))
     manifest.outputs = sorted(produced | (keep & set(earlier)))
+    manifest.formats = wanted
+    manifest.settled = not (changes or the_plan.removed or failed or compilation.unreadable)
+    manifest.summary = summary(compilation)
+    manifest.diagnostics = diagnostic_records(compilation.diagnostics)
     writer.write_text(MANIFEST, manifest_json(manifest))
+    marker.unlink(missing_ok=True)
     report.finish()
-    return BuildResult(compilation, wanted, the_plan, writer.written, removed)
+    return BuildResult(
+        compilation.diagnostics,
+        manifest.summary,
+        wanted,
+        the_plan,
+        compilation,
+        writer.written,
+        removed,
+    )
 
 
 CACHE_DIR = ".cache/parse"
@@ -135,6 +209,8 @@ LAST_EXPORT = ".cache/last-build.json"
 
 def _previous_export(out: Path) -> dict[str, Any]:
     """The last build's graph, or an empty one (first build)."""
+    from compiler.generators.json_export import OUTPUT, SCHEMA
+
     for name in (LAST_EXPORT, OUTPUT):
         try:
             data = json.loads((out / name).read_text(encoding="utf-8"))
@@ -145,8 +221,8 @@ def _previous_export(out: Path) -> dict[str, Any]:
     return {"schema": SCHEMA, "documents": [], "codes": {}}
 
 
-def print_diagnostics(compilation: Compilation, stream: TextIO | None = None) -> None:
-    for diag in compilation.diagnostics.sorted():
+def print_diagnostics(diagnostics: Diagnostics, stream: TextIO | None = None) -> None:
+    for diag in diagnostics.sorted():
         print(diag, file=stream or sys.stderr)
 
 

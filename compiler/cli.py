@@ -12,14 +12,12 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from compiler.build import build, print_diagnostics, summary
-from compiler.compile import compile_sources
+from compiler.build import UnknownFormatError, build, print_diagnostics
 from compiler.config import Config, ConfigError, find_config, load_config
-from compiler.diff import diff_exports, diff_single, render_markdown
-from compiler.generators.base import available_formats
-from compiler.generators.json_export import dumps
 from compiler.progress import progress_for
-from compiler.serve import Generation, make_server, watch_and_rebuild
+
+# Each command imports what it needs: `runbooks build` with nothing to do must not
+# pay for the parser, the graph or the generators.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,25 +107,21 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     if source is None:
         return 2
     formats = [f.strip() for value in args.formats or [] for f in value.split(",") if f.strip()]
-    unknown = sorted(set(formats) - set(available_formats()))
-    if unknown:
-        print(
-            f"runbooks: unknown format(s) {', '.join(unknown)}; "
-            f"available: {', '.join(available_formats())}",
-            file=sys.stderr,
-        )
-        return 2
     out = args.out if args.out is not None else config.path(config.out)
-    result = build(
-        source,
-        out,
-        config,
-        formats=formats or None,
-        jobs=args.jobs,
-        force=args.force,
-        progress=progress_for(quiet=args.quiet),
-    )
-    print_diagnostics(result.compilation)
+    try:
+        result = build(
+            source,
+            out,
+            config,
+            formats=formats or None,
+            jobs=args.jobs,
+            force=args.force,
+            progress=progress_for(quiet=args.quiet),
+        )
+    except UnknownFormatError as exc:
+        print(f"runbooks: {exc}", file=sys.stderr)
+        return 2
+    print_diagnostics(result.diagnostics)
     if args.verbose:
         for doc_id, why in sorted(result.plan.reasons.items()):
             print(f"{doc_id}: {why}")
@@ -136,21 +130,27 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         for relative in result.removed:
             print(f"removed {relative}")
     if not args.quiet:
-        print(f"{summary(result.compilation)} -> {out} ({', '.join(result.formats)})")
-    return 1 if result.compilation.diagnostics.failed(strict=args.strict) else 0
+        settled = " (up to date)" if result.up_to_date else ""
+        print(f"{result.summary} -> {out} ({', '.join(result.formats)}){settled}")
+    return 1 if result.diagnostics.failed(strict=args.strict) else 0
 
 
 def _check(args: argparse.Namespace, config: Config) -> int:
     source = _source(args.source, config)
     if source is None:
         return 2
+    from compiler.build import summary
+    from compiler.compile import compile_sources
+
     compilation = compile_sources(source, config, jobs=args.jobs)
-    print_diagnostics(compilation, sys.stdout)
+    print_diagnostics(compilation.diagnostics, sys.stdout)
     print(summary(compilation), file=sys.stderr)
     return 1 if compilation.diagnostics.failed(strict=args.strict) else 0
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
+    from compiler.serve import Generation, make_server, watch_and_rebuild
+
     out = args.out if args.out is not None else config.path(config.out)
     source = _source(args.source, config) if args.watch else None
     if args.watch and source is None:
@@ -160,8 +160,8 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     def rebuild() -> None:
         assert source is not None
         result = build(source, out, config, progress=progress_for(quiet=True))
-        print_diagnostics(result.compilation)
-        print(f"rebuilt: {summary(result.compilation)}", file=sys.stderr)
+        print_diagnostics(result.diagnostics)
+        print(f"rebuilt: {result.summary}", file=sys.stderr)
 
     if source is not None:
         rebuild()
@@ -189,6 +189,8 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from compiler.diff import diff_exports, diff_single, render_markdown
+
     exports = []
     for path in (args.old, args.new):
         try:
@@ -206,6 +208,9 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _lookup(args: argparse.Namespace, config: Config) -> int:
+    from compiler.compile import compile_sources
+    from compiler.generators.json_export import dumps
+
     source = _source(args.source, config)
     if source is None:
         return 2

@@ -33,6 +33,18 @@ class Manifest:
     """document id -> sha256 of its source."""
     outputs: list[str] = field(default_factory=list)
     """Every file the build wrote or kept, relative to the output folder."""
+    request: str = ""
+    """The formats asked for (``html,pdf``; empty: the default ones)."""
+    formats: list[str] = field(default_factory=list)
+    """The formats built."""
+    tools: str = ""
+    """Versions of the libraries and tools the outputs depend on."""
+    settled: bool = False
+    """Nothing changed since the build before and nothing failed: the next build with the
+    same inputs has nothing to do (see :mod:`compiler.uptodate`)."""
+    summary: str = ""
+    diagnostics: list[list[Any]] = field(default_factory=list)
+    """What the build reported, replayed when the next one has nothing to do."""
 
 
 def load_manifest(out: Path) -> Manifest | None:

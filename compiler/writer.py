@@ -62,8 +62,16 @@ class Writer:
         return self.write_bytes(relative, text.encode("utf-8"))
 
     def keep(self, relative: str) -> bool:
-        """Keep an output from the previous build as it is; False when it is not there."""
-        path = self.target(relative)
+        """Keep an output from the previous build as it is; False when it is not there.
+
+        Checked by its name, not resolved: nothing is written here, and a no-op build
+        keeps thousands of files (resolving each cost a second on a 300-runbook site).
+        A name that leaves the folder is refused; deleting goes through :meth:`target`.
+        """
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts:
+            raise UnsafePathError(f"refusing to keep '{relative}': it is outside {self.root}")
+        path = self.root.joinpath(*parts)
         if not path.is_file():
             return False
         self.kept.append(path)
