@@ -103,13 +103,12 @@ def _full_build(
     from compiler.compile import compile_sources
     from compiler.diff import diff_exports, render_markdown
     from compiler.generators.base import BuildContext, available_formats, get_generator
-    from compiler.generators.json_export import dumps, export
+    from compiler.generators.json_export import export
 
     unknown = sorted(set(formats or ()) - set(available_formats()))
     if unknown:
         raise UnknownFormatError(
-            f"unknown format(s) {', '.join(unknown)}; "
-            f"available: {', '.join(available_formats())}"
+            f"unknown format(s) {', '.join(unknown)}; available: {', '.join(available_formats())}"
         )
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
@@ -147,6 +146,7 @@ def _full_build(
     current_export = export(compilation.graph)
     changes = diff_exports(_previous_export(out), current_export)
     ctx.changes = changes
+    ctx.graph_export = current_export
     failed = False
     report.start(len(wanted), "write")
     for name in wanted:
@@ -165,7 +165,7 @@ def _full_build(
     writer.write_text(CHANGES, render_markdown(changes))
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
-        writer.write_text(LAST_EXPORT, dumps(current_export))
+        writer.write_text(LAST_EXPORT, ctx.export_text(compilation.graph))
     produced = {writer.relative(p) for p in (*writer.written, *writer.kept)}
     earlier = previous_manifest.outputs if previous_manifest else []
     unreadable_ids = [_doc_id(path) for path in compilation.unreadable]

@@ -11,7 +11,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from compiler.config import Config
 from compiler.diagnostics import Diagnostics
@@ -40,6 +40,18 @@ class BuildContext:
     """Files the previous build wrote (relative to the output folder), from its manifest."""
     changes: list[DocumentDiff] = field(default_factory=list)
     """What changed since the previous build (a diff of the graph), for change reports."""
+    graph_export: dict[str, Any] | None = None
+    """The graph as ``runbooks.json`` holds it, when the build already made it."""
+    _export_text: str | None = None
+
+    def export_text(self, graph: RunbookGraph) -> str:
+        """``runbooks.json``'s text, made once per build whoever asks first."""
+        if self._export_text is None:
+            from compiler.generators.json_export import dumps, export
+
+            data = self.graph_export if self.graph_export is not None else export(graph)
+            self._export_text = dumps(data)
+        return self._export_text
 
     def needs(self, doc_id: str) -> bool:
         return self.changed is None or doc_id in self.changed

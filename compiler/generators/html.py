@@ -11,6 +11,7 @@ Templates live in ``templates/html/``; an admin's template folder (``templates``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.html import search
 from compiler.html.pages import (
+    MEDIA,
     Page,
     Site,
     allocate_anchors,
@@ -77,14 +79,18 @@ class HtmlGenerator:
         if unchanged:
             _write_page(ctx, CHANGES_PAGE, render_changes(env, site, ctx.changes))
             return
-        figures = procedure_figures(graph, site, ctx, extra)
+        previous_keys = _load_page_keys(ctx)
+        keys: dict[str, str] = {}
+        stale = [doc for doc in docs if _page_is_stale(ctx, doc, previous_keys, keys)]
+        figures = procedure_figures(stale, site, ctx, extra)
         write = partial(_write_page, ctx)
 
-        for doc in docs:
+        for doc in stale:
             path = page_path(doc.id)
             try:
                 html = render_runbook(env, site, doc, figures)
             except Exception as exc:  # one odd document must not lose the site
+                keys.pop(path, None)
                 ctx.diags.error(
                     doc.source,
                     1,
@@ -94,16 +100,74 @@ class HtmlGenerator:
                 )
                 continue
             write(path, html)
+        rewritten = {doc.id for doc in stale}
         write(INDEX_PAGE, render_index(env, site))
         write(CODES_INDEX, render_codes_index(env, site))
         for code in graph.codes():
-            write(code_page(code.code), render_code(env, site, code.code))
+            path = code_page(code.code)
+            listed = sorted({doc.id for doc, _ in graph.entries_for_code(code.code)})
+            keys[path] = _digest(listed)
+            # A code page shows entries of the documents that have the code: it is
+            # written again when one of their pages is, or when the list changed.
+            if (
+                rewritten.intersection(listed)
+                or previous_keys.get(path) != keys[path]
+                or not ctx.writer.keep(f"{OUT}/{path}")
+            ):
+                write(path, render_code(env, site, code.code))
         write(SEARCH_PAGE, render_search(env, site))
         write(CHANGES_PAGE, render_changes(env, site, ctx.changes))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
         _copy_images(ctx, site)
+        if len(stale) < len(docs):
+            _keep_earlier_images(ctx)
+        ctx.writer.write_text(PAGE_KEYS, json.dumps(keys, indent=0, sort_keys=True) + "\n")
         _index(ctx, docs)
+
+
+PAGE_KEYS = ".cache/html-pages.json"
+"""Page path -> what the page was made from (its document's source and where its links
+lead; for a code page, the documents listing the code), to write only pages that change."""
+
+
+def _digest(value: object) -> str:
+    data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _load_page_keys(ctx: BuildContext) -> dict[str, str]:
+    if ctx.changed is None:
+        return {}
+    try:
+        data = json.loads(ctx.writer.target(PAGE_KEYS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _page_is_stale(
+    ctx: BuildContext, doc: Document, previous: dict[str, str], keys: dict[str, str]
+) -> bool:
+    """Must the document's page be written again? Records the page's key in ``keys``.
+
+    The page shows the document and, through its links, whether other documents and
+    their anchors exist: it is written again when the document changed, when a document
+    it links to changed, or when a link now leads elsewhere (a linked document added or
+    removed). Everything else (templates, settings, the compiler) changes every document.
+    """
+    path = page_path(doc.id)
+    links = [(link.href, link.kind, link.target) for link in doc.links]
+    keys[path] = _digest([doc.sha256, links])
+    if ctx.needs(doc.id) or previous.get(path) != keys[path]:
+        return True
+    changed = ctx.changed or frozenset()
+    for link in doc.links:
+        if link.kind == "doc" and link.target and link.target.partition("#")[0] in changed:
+            return True
+    return not ctx.writer.keep(f"{OUT}/{path}")
 
 
 def _strings(lang: str, *, extra: Path | None) -> dict[str, str]:
@@ -207,7 +271,7 @@ _SVG_URL_REF = re.compile(r"url\(#([^)]*)\)")
 
 
 def procedure_figures(
-    graph: RunbookGraph, site: Site, ctx: BuildContext, extra: Path | None
+    docs: Sequence[Document], site: Site, ctx: BuildContext, extra: Path | None
 ) -> dict[tuple[str, str], Markup]:
     """Inline SVG per procedure (every page of it), drawn by the flowchart module.
 
@@ -227,11 +291,11 @@ def procedure_figures(
 
     keys: list[tuple[Document, Procedure]] = []
     dots: list[str] = []
-    for doc in graph.documents():
+    for doc in docs:
         words = flowchart_strings(doc.lang, extra)
         for proc in doc.procedures:
             try:
-                parts = procedure_dot(doc, proc, graph, link=link, strings=words)
+                parts = procedure_dot(doc, proc, site.graph, link=link, strings=words)
             except Exception as exc:  # the svg format reports the flowchart's own problems
                 ctx.diags.warning(
                     doc.source,
@@ -250,7 +314,9 @@ def procedure_figures(
         )
         return {}
     out: dict[tuple[str, str], list[str]] = {}
-    for number, ((doc, proc), svg) in enumerate(zip(keys, svgs, strict=True), 1):
+    numbers: dict[str, int] = {}  # per page: a page's ids do not depend on other pages
+    for (doc, proc), svg in zip(keys, svgs, strict=True):
+        number = numbers[doc.id] = numbers.get(doc.id, 0) + 1
         if isinstance(svg, FlowchartError):
             continue  # the svg format reports what Graphviz said; the page shows a placeholder
         figure = _procedure_figure(svg, f"rb-fc{number}-")
@@ -313,6 +379,19 @@ def _write_static(ctx: BuildContext, extra: Path | None) -> None:
             if file.is_file() and relative not in seen and relative != CODES_JS:
                 seen.add(relative)
                 ctx.writer.write_bytes(f"{OUT}/{STATIC}/{relative}", file.read_bytes())
+
+
+def _keep_earlier_images(ctx: BuildContext) -> None:
+    """Pages not written again still show their images: keep every earlier one.
+
+    Which page uses which image is known only by writing the page; an image no page
+    uses any more stays until a full build (``--force``, new templates or settings).
+    """
+    prefix = f"{OUT}/{MEDIA}/"
+    written = set(ctx.writer.written)
+    for path in sorted(ctx.previous_outputs):
+        if path.startswith(prefix) and ctx.writer.target(path) not in written:
+            ctx.writer.keep(path)
 
 
 def _copy_images(ctx: BuildContext, site: Site) -> None:

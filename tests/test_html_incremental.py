@@ -1,0 +1,93 @@
+"""An incremental site: only the pages a change reaches are written, and the site is the
+one a clean build writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.build import build
+from compiler.config import Config
+
+from .conftest import MakeSource
+
+TABLE = "| Error code | Cause | Recommended action |\n| --- | --- | --- |\n| {code} | {cause} | Fix it. |\n"
+DOCS = {
+    "a.md": "# A\n\nSee [the fix](b.md#fix-the-proxy).\n\n1. Check.\n2. Go to step 1.\n",
+    "b.md": "# B\n\n## Fix the proxy\n\n" + TABLE.format(code="34513", cause="Proxy."),
+    "c.md": "# C\n\n" + TABLE.format(code="34513", cause="Other."),
+    "d.md": "# D\n\n" + TABLE.format(code="34599", cause="Disk."),
+}
+
+
+def _site(out: Path) -> dict[str, bytes]:
+    """Every page of the site but the search bundle (Pagefind's own) and the change
+    report (which says what changed since the build before: not the same)."""
+    html = out / "html"
+    return {
+        p.relative_to(html).as_posix(): p.read_bytes()
+        for p in sorted(html.rglob("*"))
+        if p.is_file() and not p.relative_to(html).as_posix().startswith(("pagefind", "changes"))
+    }
+
+
+def _build(src: Path, out: Path) -> None:
+    build(src, out, Config(root=src), formats=["html"], jobs=1)
+
+
+def _mtimes(out: Path) -> dict[str, int]:
+    html = out / "html"
+    return {
+        p.relative_to(html).as_posix(): p.stat().st_mtime_ns
+        for p in html.rglob("*.html")
+        if not p.relative_to(html).as_posix().startswith("pagefind")
+    }
+
+
+def test_a_change_writes_its_page_the_pages_linking_to_it_and_its_codes(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    src = make_source(dict(DOCS))
+    out = tmp_path / "out"
+    _build(src, out)
+    before = _mtimes(out)
+    # b's section is renamed: a's link to it now leads to the page, not the anchor
+    (src / "b.md").write_text(DOCS["b.md"].replace("Fix the proxy", "Proxy"), encoding="utf-8")
+    _build(src, out)
+    after = _mtimes(out)
+    written = {page for page, mtime in after.items() if before.get(page) != mtime}
+    assert {"a.html", "b.html", "codes/34513.html"} <= written
+    assert not {"c.html", "d.html", "codes/34599.html"} & written
+    clean = tmp_path / "clean"
+    _build(src, clean)
+    assert _site(out) == _site(clean)
+
+
+def test_removed_and_added_documents(make_source: MakeSource, tmp_path: Path) -> None:
+    src = make_source(dict(DOCS))
+    out = tmp_path / "out"
+    _build(src, out)
+    (src / "b.md").unlink()
+    _build(src, out)
+    assert not (out / "html" / "b.html").exists()
+    clean = tmp_path / "clean"
+    _build(src, clean)
+    assert _site(out) == _site(clean)  # a's link lost its target; 34513 lists c only
+    (src / "b.md").write_text(DOCS["b.md"], encoding="utf-8")
+    (src / "e.md").write_text(
+        "# E\n\n" + TABLE.format(code="34599", cause="New."), encoding="utf-8"
+    )
+    _build(src, out)
+    again = tmp_path / "again"
+    _build(src, again)
+    assert _site(out) == _site(again)
+
+
+def test_a_page_deleted_by_hand_is_written_again(make_source: MakeSource, tmp_path: Path) -> None:
+    src = make_source(dict(DOCS))
+    out = tmp_path / "out"
+    _build(src, out)
+    (out / "html" / "d.html").unlink()
+    (out / "html" / "codes" / "34599.html").unlink()
+    (src / "c.md").write_text(DOCS["c.md"] + "\nMore.\n", encoding="utf-8")
+    _build(src, out)
+    assert (out / "html" / "d.html").is_file() and (out / "html" / "codes" / "34599.html").is_file()
