@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from dataclasses import dataclass, field
@@ -76,7 +77,16 @@ def build(
                 removed=[],
             )
             return BuildResult(settled.diagnostics, last.summary, last.formats, same)
-    return _full_build(source, out, config, request, formats, jobs, force, progress)
+    # The build allocates millions of objects and frees few until it ends: the cyclic
+    # collector would walk them again and again for nothing (a quarter of a one-change
+    # rebuild of 300 runbooks). Reference counting still frees what is dropped.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _full_build(source, out, config, request, formats, jobs, force, progress)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class UnknownFormatError(ValueError):

@@ -23,10 +23,11 @@ class UnsafePathError(ValueError):
 class Writer:
     """Writes files under ``root`` only, each via a temporary file and a rename."""
 
-    __slots__ = ("_claimed", "kept", "root", "written")
+    __slots__ = ("_claimed", "_root_name", "kept", "root", "written")
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._root_name = str(self.root)
         self.written: list[Path] = []
         self.kept: list[Path] = []
         self._claimed: set[Path] = set()
@@ -68,15 +69,24 @@ class Writer:
         keeps thousands of files (resolving each cost a second on a 300-runbook site).
         A name that leaves the folder is refused; deleting goes through :meth:`target`.
         """
-        parts = Path(relative).parts
-        if not parts or Path(relative).is_absolute() or ".." in parts:
-            raise UnsafePathError(f"refusing to keep '{relative}': it is outside {self.root}")
-        path = self.root.joinpath(*parts)
-        if not path.is_file():
+        name = self._inside(relative)
+        if not os.path.isfile(name):
             return False
+        path = Path(name)
         self.kept.append(path)
         self._claimed.add(path)
         return True
+
+    def exists(self, relative: str) -> bool:
+        """Is there a file at ``relative`` (checked by name, like :meth:`keep`)?"""
+        return os.path.isfile(self._inside(relative))
+
+    def _inside(self, relative: str) -> str:
+        """``relative`` under the root, as a string: pathlib's parsing cost more than the
+        check itself when a build keeps thousands of files."""
+        if not relative or relative.startswith("/") or ".." in relative.split("/"):
+            raise UnsafePathError(f"refusing '{relative}': it is outside {self.root}")
+        return os.path.join(self._root_name, os.path.normpath(relative))
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

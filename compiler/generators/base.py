@@ -63,7 +63,7 @@ class BuildContext:
         if self.changed is None or self.changed or self.changes:
             return False
         previous = sorted(p for p in self.previous_outputs if p.startswith(prefix) and p not in but)
-        if not previous or not all(self.writer.target(p).is_file() for p in previous):
+        if not previous or not all(self.writer.exists(p) for p in previous):
             return False
         for path in previous:
             self.writer.keep(path)

@@ -102,12 +102,12 @@ class SvgGenerator:
     @staticmethod
     def _keep(doc: Document, ctx: BuildContext) -> bool:
         """Keep every chart of the last build for ``doc``; False (redraw) if one is gone."""
-        folder = ctx.writer.target(f"{OUTPUT_DIR}/{doc.id}")
+        folder = ctx.writer.root / OUTPUT_DIR / doc.id
         previous = sorted(folder.glob("*.svg")) if folder.is_dir() else []
         expected = [procedure_svg_path(doc, p) for p in doc.procedures] + [
             entry_svg_path(doc, e) for e in doc.errors if e.causes or e.actions
         ]
-        if not all(ctx.writer.target(path).is_file() for path in expected):
+        if not all(ctx.writer.exists(path) for path in expected):
             return False
         for path in previous:
             ctx.writer.keep(ctx.writer.relative(path))
