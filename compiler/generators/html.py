@@ -49,6 +49,7 @@ from compiler.html.paths import (
     page_path,
 )
 from compiler.model import Document, Procedure, Step
+from compiler.parallel import Failure, map_documents
 from compiler.strings import template_dirs, ui_strings
 
 FORMAT = "html"
@@ -85,20 +86,26 @@ class HtmlGenerator:
         figures = procedure_figures(stale, site, ctx, extra)
         write = partial(_write_page, ctx)
 
-        for doc in stale:
+        def page(doc: Document) -> tuple[str, dict[str, str]]:
+            """The page, and the images it added to the site (a worker's own copy of
+            ``site.images`` is lost with the worker)."""
+            before = set(site.images)
+            html = render_runbook(env, site, doc, figures)
+            return html, {k: v for k, v in site.images.items() if k not in before}
+
+        for doc, done in zip(stale, map_documents(page, stale, jobs=ctx.jobs), strict=True):
             path = page_path(doc.id)
-            try:
-                html = render_runbook(env, site, doc, figures)
-            except Exception as exc:  # one odd document must not lose the site
+            if isinstance(done, Failure):  # one odd document must not lose the site
                 keys.pop(path, None)
                 ctx.diags.error(
                     doc.source,
                     1,
-                    f"the html page of this document could not be written: "
-                    f"{type(exc).__name__}: {exc}",
+                    f"the html page of this document could not be written: {done}",
                     "html",
                 )
                 continue
+            html, images = done
+            site.images.update(images)
             write(path, html)
         rewritten = {doc.id for doc in stale}
         write(INDEX_PAGE, render_index(env, site))

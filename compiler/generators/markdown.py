@@ -37,6 +37,7 @@ from compiler.model import (
     Section,
     Step,
 )
+from compiler.parallel import Failure, map_documents
 from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
 from compiler.parse.entries import heading_label
 from compiler.parse.vocab import Vocabulary, build_vocabulary
@@ -66,6 +67,7 @@ class MarkdownGenerator:
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
         vocab = build_vocabulary(ctx.config.vocab)
         used: set[str] = set()
+        todo: list[tuple[Document, str]] = []
         for doc in graph.documents():
             path = markdown_path(doc.id)
             stem, n = path[: -len(".md")], 2
@@ -74,15 +76,20 @@ class MarkdownGenerator:
             used.add(path.casefold())
             if not ctx.needs(doc.id) and ctx.writer.keep(path):
                 continue  # unchanged since the last build
-            words = ui_strings(doc.lang, "markdown", extra)
-            try:
-                text = render_markdown(graph, doc, words, vocab)
-            except Exception as exc:  # one odd document must not cost the others theirs
+            todo.append((doc, path))
+
+        def render(doc: Document) -> str:
+            return render_markdown(graph, doc, ui_strings(doc.lang, "markdown", extra), vocab)
+
+        # mdformat is most of this format's time: documents are formatted side by side.
+        texts = map_documents(render, [doc for doc, _ in todo], jobs=ctx.jobs)
+        for (doc, path), text in zip(todo, texts, strict=True):
+            if isinstance(text, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(
                     doc.source,
                     1,
-                    f"no Markdown checklist written for this document ({type(exc).__name__}: "
-                    f"{exc}); this is a bug in the md generator, please report it",
+                    f"no Markdown checklist written for this document ({text}); "
+                    "this is a bug in the md generator, please report it",
                     "md",
                 )
                 continue
