@@ -66,7 +66,11 @@ _RANK_GAP = _RANKSEP * 72
 
 def step_anchor(proc: Procedure, step: Step) -> str:
     """The anchor a step's node links to on the HTML page: ``<procedure id>-step-<n>``."""
-    return f"{proc.id}-step-{step.number}"
+    return step_anchor_of(proc.id, step.number)
+
+
+def step_anchor_of(proc_id: str, number: int) -> str:
+    return f"{proc_id}-step-{number}"
 
 
 def html_href(doc: Document, anchor: str) -> str:

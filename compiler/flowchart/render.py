@@ -68,18 +68,25 @@ def dot_command() -> str:
     return path
 
 
+PRIMER = "digraph primer {}\n"
+"""Drawn first by every dot process and thrown away: dot writes the first graph of a run
+differently from the others (ids ``graph0`` instead of ``page0,1_graph0``, ``-`` instead
+of ``&#45;``), so without it a chart's bytes would depend on where it fell in a batch,
+and the batches depend on ``-j`` and on which documents changed."""
+
+
 def _run_dot(dot: str, sources: Sequence[str]) -> list[str]:
     try:
         done = subprocess.run(
             [dot, "-Tsvg"],
-            input="".join(sources).encode("utf-8"),
+            input=(PRIMER + "".join(sources)).encode("utf-8"),
             capture_output=True,
             check=False,
         )
     except OSError as exc:
         raise FlowchartError(f"cannot run Graphviz '{dot}': {exc.strerror or exc}") from exc
     out = done.stdout.decode("utf-8", errors="replace")
-    svgs = [_XML_START + part for part in out.split(_XML_START)[1:]]
+    svgs = [_XML_START + part for part in out.split(_XML_START)[2:]]
     if done.returncode != 0 or len(svgs) != len(sources):
         err = done.stderr.decode("utf-8", errors="replace").strip()
         raise FlowchartError(

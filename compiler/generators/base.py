@@ -40,6 +40,8 @@ class BuildContext:
     """Files the previous build wrote (relative to the output folder), from its manifest."""
     changes: list[DocumentDiff] = field(default_factory=list)
     """What changed since the previous build (a diff of the graph), for change reports."""
+    shared: dict[str, object] = field(default_factory=dict)
+    """What one format computes and another reuses in the same build (by module name)."""
     graph_export: dict[str, Any] | None = None
     """The graph as ``runbooks.json`` holds it, when the build already made it."""
     _export_text: str | None = None

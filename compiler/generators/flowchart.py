@@ -16,11 +16,11 @@ from typing import ClassVar
 from compiler.flowchart import (
     FlowchartError,
     entry_dot,
-    procedure_dot,
 )
 from compiler.flowchart.bench import bench_flowcharts
-from compiler.flowchart.dot import flowchart_strings
+from compiler.flowchart.dot import flowchart_strings, html_href, step_anchor_of
 from compiler.flowchart.render import render_each
+from compiler.flowchart.shared import linked, procedure_charts
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.model import Document, ErrorEntry, Procedure
@@ -69,22 +69,39 @@ class SvgGenerator:
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
         charts: list[_Chart] = []
+        drawn: list[tuple[_Chart, str | FlowchartError]] = []
         seen: set[str] = set()
-        for doc in graph.documents():
-            if not ctx.needs(doc.id) and self._keep(doc, ctx):
-                continue  # unchanged since the last build: its charts are still right
+        todo = [
+            doc
+            for doc in graph.documents()
+            if ctx.needs(doc.id) or not self._keep(doc, ctx)  # else its charts are still right
+        ]
+        # Procedures are drawn once for every format that shows them (the html pages too).
+        procedures = procedure_charts(ctx.shared, graph, extra).draw(todo)
+        for doc in todo:
             words = flowchart_strings(doc.lang, extra)
-            found: list[_Chart] = []
+            found: list[tuple[_Chart, str | FlowchartError | None]] = []
             for proc in doc.procedures:
-                for page, dot in enumerate(procedure_dot(doc, proc, graph, strings=words), 1):
+                drawing = procedures[(doc.id, proc.id)]
+                if isinstance(drawing, Exception):
+                    raise drawing  # a bug in the DOT builder: the build reports the format failed
+
+                def href(n: int, doc: Document = doc, proc: Procedure = proc) -> str:
+                    return html_href(doc, step_anchor_of(proc.id, n))
+
+                for page, svg in enumerate(drawing.pages, 1):
                     path = procedure_svg_path(doc, proc, page)
-                    found.append(_Chart(path, doc, proc.line, f"procedure '{proc.id}'", dot))
+                    what = f"procedure '{proc.id}'"
+                    done = svg if isinstance(svg, FlowchartError) else linked(svg, href)
+                    found.append((_Chart(path, doc, proc.line, what, ""), done))
             for entry in doc.errors:
                 if entry.causes or entry.actions:
                     path = entry_svg_path(doc, entry)
                     dot = entry_dot(doc, entry, strings=words)
-                    found.append(_Chart(path, doc, entry.line, f"error entry '{entry.id}'", dot))
-            for chart in found:
+                    found.append(
+                        (_Chart(path, doc, entry.line, f"error entry '{entry.id}'", dot), None)
+                    )
+            for chart, drawn_svg in found:
                 if chart.path.casefold() in seen:
                     ctx.diags.warning(
                         doc.source,
@@ -95,9 +112,12 @@ class SvgGenerator:
                     )
                     continue
                 seen.add(chart.path.casefold())
-                charts.append(chart)
+                if drawn_svg is None:
+                    charts.append(chart)
+                else:
+                    drawn.append((chart, drawn_svg))
         results = render_each([c.dot for c in charts])
-        self._render(charts, results, ctx)
+        self._render([*charts, *(c for c, _ in drawn)], [*results, *(d for _, d in drawn)], ctx)
 
     @staticmethod
     def _keep(doc: Document, ctx: BuildContext) -> bool:

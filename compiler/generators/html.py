@@ -48,7 +48,7 @@ from compiler.html.paths import (
     hash_of,
     page_path,
 )
-from compiler.model import Document, Procedure, Step
+from compiler.model import Document, Procedure
 from compiler.parallel import Failure, map_documents
 from compiler.strings import template_dirs, ui_strings
 
@@ -286,57 +286,50 @@ def procedure_figures(
     flowchart module or Graphviz is missing: the pages then show a placeholder.
     """
     try:
-        from compiler.flowchart import FlowchartError, procedure_dot
-        from compiler.flowchart.dot import flowchart_strings
-        from compiler.flowchart.render import render_each
+        from compiler.flowchart import FlowchartError
+        from compiler.flowchart.shared import linked, procedure_charts
     except ImportError:
         return {}
-
-    def link(doc: Document, proc: Procedure, step: Step) -> str:
-        anchor = site.anchors[doc.id].steps.get((proc.id, step.number))
-        return hash_of(anchor) if anchor else ""
-
-    keys: list[tuple[Document, Procedure]] = []
-    dots: list[str] = []
-    for doc in docs:
-        words = flowchart_strings(doc.lang, extra)
-        for proc in doc.procedures:
-            try:
-                parts = procedure_dot(doc, proc, site.graph, link=link, strings=words)
-            except Exception as exc:  # the svg format reports the flowchart's own problems
-                ctx.diags.warning(
-                    doc.source,
-                    proc.line,
-                    f"no flowchart for procedure '{proc.title}' on its html page: {exc}",
-                    "html-flowchart",
-                )
-                continue
-            keys += [(doc, proc)] * len(parts)
-            dots += parts
     try:
-        svgs = render_each(dots)
+        drawn = procedure_charts(ctx.shared, site.graph, extra).draw(docs)
     except Exception as exc:  # Graphviz missing: placeholders, not a failed site
         ctx.diags.warning(
             OUT, 1, f"flowcharts are left out of the html pages: {exc}", "html-flowchart"
         )
         return {}
     out: dict[tuple[str, str], list[str]] = {}
-    numbers: dict[str, int] = {}  # per page: a page's ids do not depend on other pages
-    for (doc, proc), svg in zip(keys, svgs, strict=True):
-        number = numbers[doc.id] = numbers.get(doc.id, 0) + 1
-        if isinstance(svg, FlowchartError):
-            continue  # the svg format reports what Graphviz said; the page shows a placeholder
-        figure = _procedure_figure(svg, f"rb-fc{number}-")
-        if figure is None:
-            ctx.diags.warning(
-                doc.source,
-                proc.line,
-                "the flowchart SVG held script, event handlers or javascript: links "
-                "and was left out of the html page",
-                "html-flowchart",
-            )
-            continue
-        out.setdefault((doc.id, proc.id), []).append(figure)
+    for doc in docs:
+        number = 0  # per page: a page's ids do not depend on other pages
+        for proc in doc.procedures:
+            chart = drawn[(doc.id, proc.id)]
+            if isinstance(chart, Exception):  # the svg format reports the flowchart's problems
+                ctx.diags.warning(
+                    doc.source,
+                    proc.line,
+                    f"no flowchart for procedure '{proc.title}' on its html page: {chart}",
+                    "html-flowchart",
+                )
+                continue
+            steps = site.anchors[doc.id].steps
+
+            def href(n: int, proc: Procedure = proc, steps: dict[Any, str] = steps) -> str:
+                return hash_of(steps[(proc.id, n)])
+
+            for svg in chart.pages:
+                number += 1
+                if isinstance(svg, FlowchartError):
+                    continue  # the svg format reports what Graphviz said; a placeholder here
+                figure = _procedure_figure(linked(svg, href), f"rb-fc{number}-")
+                if figure is None:
+                    ctx.diags.warning(
+                        doc.source,
+                        proc.line,
+                        "the flowchart SVG held script, event handlers or javascript: links "
+                        "and was left out of the html page",
+                        "html-flowchart",
+                    )
+                    continue
+                out.setdefault((doc.id, proc.id), []).append(figure)
     return {key: Markup("\n".join(parts)) for key, parts in out.items()}
 
 
