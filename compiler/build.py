@@ -172,6 +172,14 @@ def _full_build(
                 f"the {name} generator failed: {type(exc).__name__}: {exc}",
                 "generator",
             )
+    for finish in ctx.finishers:  # background work of the formats: wait for it
+        try:
+            finish()
+        except Exception as exc:
+            failed = True
+            compilation.diagnostics.error(
+                str(out), 1, f"a generator failed: {type(exc).__name__}: {exc}", "generator"
+            )
     writer.write_text(CHANGES, render_markdown(changes))
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):

@@ -18,6 +18,7 @@ import pytest
 from compiler.build import build
 from compiler.config import Config
 from compiler.generators.html import _procedure_figure
+from compiler.html import search
 from compiler.html.pages import allocate_anchors, layout
 from compiler.html.paths import code_anchor, code_page, page_path, safe_name, url
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
@@ -451,8 +452,8 @@ def test_every_link_is_relative_and_resolves(site: Path) -> None:
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip Pagefind (about 2 s per build) where a test does not look at the index."""
     monkeypatch.setattr(
-        "compiler.generators.html.search.build_index",
-        lambda site, *, force_language: IndexResult(True, ""),
+        "compiler.generators.html.search.start_index",
+        lambda *a, **k: search.IndexHandle.finished(IndexResult(True, "")),
     )
 
 
@@ -528,9 +529,14 @@ def test_hostile_document_yields_no_active_content(site: Path) -> None:
 def test_search_index_is_built_with_the_extended_pagefind(site: Path) -> None:
     if find_pagefind() is None:
         pytest.skip("pagefind is not installed (make venv installs pagefind[extended])")
-    entry = json.loads(read(site, "pagefind/pagefind-entry.json"))
-    assert list(entry["languages"]) == ["ja"]
+    state = json.loads(read(site, "pagefind/shards.json"))
+    bundles = [s["bundle"] for s in state["shards"].values() if s.get("bundle")]
+    assert bundles  # the site is split into shards, each its own Pagefind bundle
+    for bundle in bundles:
+        entry = json.loads(read(site, f"pagefind/shards/{bundle}/pagefind-entry.json"))
+        assert list(entry["languages"]) == ["ja"]
     assert (site / "pagefind" / "pagefind-ui.js").is_file()
+    assert (site / "pagefind" / "shards.js").is_file()
 
 
 def test_site_is_byte_identical_when_built_again(site: Path, tmp_path: Path) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from compiler.build import build
 from compiler.config import Config
+from compiler.html import search
 
 from .conftest import MakeSource
 
@@ -91,3 +94,25 @@ def test_a_page_deleted_by_hand_is_written_again(make_source: MakeSource, tmp_pa
     (src / "c.md").write_text(DOCS["c.md"] + "\nMore.\n", encoding="utf-8")
     _build(src, out)
     assert (out / "html" / "d.html").is_file() and (out / "html" / "codes" / "34599.html").is_file()
+
+
+def test_only_the_written_pages_are_searched_again(
+    make_source: MakeSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[list[str], set[str] | None]] = []
+    real = search.start_index
+
+    def spy(site, pages, changed, **kw):  # type: ignore[no-untyped-def]
+        calls.append((list(pages), None if changed is None else set(changed)))
+        return real(site, pages, changed, **kw)
+
+    monkeypatch.setattr(search, "start_index", spy)
+    src = make_source(dict(DOCS))
+    out = tmp_path / "out"
+    _build(src, out)
+    (src / "d.md").write_text(DOCS["d.md"].replace("Disk.", "Disk full."), encoding="utf-8")
+    _build(src, out)
+    (first_pages, first_changed), (pages, changed) = calls
+    assert first_changed is None  # the first build indexes everything
+    assert set(pages) == set(first_pages) >= {"a.html", "d.html", "codes/34599.html"}
+    assert changed == {"d.html", "codes/34599.html"}

@@ -40,6 +40,9 @@ class BuildContext:
     """Files the previous build wrote (relative to the output folder), from its manifest."""
     changes: list[DocumentDiff] = field(default_factory=list)
     """What changed since the previous build (a diff of the graph), for change reports."""
+    finishers: list[Callable[[], None]] = field(default_factory=list)
+    """Work a format started in the background (the search index): the build calls each
+    after every format ran, before it removes stale files and writes the manifest."""
     shared: dict[str, object] = field(default_factory=dict)
     """What one format computes and another reuses in the same build (by module name)."""
     graph_export: dict[str, Any] | None = None

@@ -85,6 +85,7 @@ class HtmlGenerator:
         stale = [doc for doc in docs if _page_is_stale(ctx, doc, previous_keys, keys)]
         figures = procedure_figures(stale, site, ctx, extra)
         write = partial(_write_page, ctx)
+        fresh: set[str] = set()  # searchable pages written by this build
 
         def page(doc: Document) -> tuple[str, dict[str, str]]:
             """The page, and the images it added to the site (a worker's own copy of
@@ -107,6 +108,7 @@ class HtmlGenerator:
             html, images = done
             site.images.update(images)
             write(path, html)
+            fresh.add(path)
         rewritten = {doc.id for doc in stale}
         write(INDEX_PAGE, render_index(env, site))
         write(CODES_INDEX, render_codes_index(env, site))
@@ -122,6 +124,7 @@ class HtmlGenerator:
                 or not ctx.writer.keep(f"{OUT}/{path}")
             ):
                 write(path, render_code(env, site, code.code))
+                fresh.add(path)
         write(SEARCH_PAGE, render_search(env, site))
         write(CHANGES_PAGE, render_changes(env, site, ctx.changes))
         _write_static(ctx, extra)
@@ -130,7 +133,10 @@ class HtmlGenerator:
         if len(stale) < len(docs):
             _keep_earlier_images(ctx)
         ctx.writer.write_text(PAGE_KEYS, json.dumps(keys, indent=0, sort_keys=True) + "\n")
-        _index(ctx, docs)
+        searchable = [page_path(doc.id) for doc in docs] + [
+            code_page(c.code) for c in graph.codes()
+        ]
+        _index(ctx, docs, searchable, fresh if previous_keys else None)
 
 
 PAGE_KEYS = ".cache/html-pages.json"
@@ -405,13 +411,20 @@ def _copy_images(ctx: BuildContext, site: Site) -> None:
             )
 
 
-def _index(ctx: BuildContext, docs: Sequence[Document]) -> None:
+def _index(
+    ctx: BuildContext, docs: Sequence[Document], pages: list[str], fresh: set[str] | None
+) -> None:
+    """Start Pagefind on the shards holding ``fresh`` pages (all when None); the other
+    formats are written meanwhile, and the build waits for it before it finishes."""
     language = search.index_language(doc.lang for doc in docs)
-    result = search.build_index(ctx.writer.root / OUT, force_language=language)
-    if result.message:
-        ctx.diags.warning(f"{OUT}/{SEARCH_BUNDLE}", 1, result.message, "html-search")
-    # Pagefind writes its bundle itself: record it as this build's, like every output.
-    bundle = ctx.writer.root / OUT / SEARCH_BUNDLE
-    for path in sorted(bundle.rglob("*")) if bundle.is_dir() else []:
-        if path.is_file():
-            ctx.writer.keep(ctx.writer.relative(path))
+    handle = search.start_index(ctx.writer.root / OUT, pages, fresh, force_language=language)
+
+    def finish() -> None:
+        result = handle.wait()
+        if result.message:
+            ctx.diags.warning(f"{OUT}/{SEARCH_BUNDLE}", 1, result.message, "html-search")
+        # Pagefind writes its bundle itself: record it as this build's, like every output.
+        for path in result.files:
+            ctx.writer.keep(f"{OUT}/{path}")
+
+    ctx.finishers.append(finish)
