@@ -184,7 +184,7 @@ def _full_build(
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
         writer.write_text(LAST_EXPORT, ctx.export_text(compilation.graph))
-    produced = {writer.relative(p) for p in (*writer.written, *writer.kept)}
+    produced = {writer.relative(p) for p in writer.written} | set(writer.kept)
     earlier = previous_manifest.outputs if previous_manifest else []
     unreadable_ids = [_doc_id(path) for path in compilation.unreadable]
     # Outputs of a document that could not be read this time stay as they were; after a

@@ -29,8 +29,9 @@ class Writer:
         self.root = root.resolve()
         self._root_name = str(self.root)
         self.written: list[Path] = []
-        self.kept: list[Path] = []
-        self._claimed: set[Path] = set()
+        self.kept: list[str] = []
+        """Outputs of the previous build kept as they are (relative names)."""
+        self._claimed: set[str] = set()
         """written + kept, as a set: a site of 10,000 pages must not cost 10,000² comparisons."""
         """Files a generator chose not to rewrite (unchanged document): still this build's."""
 
@@ -42,7 +43,7 @@ class Writer:
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         path = self.target(relative)
-        if path in self._claimed and path in self.written:
+        if str(path) in self._claimed and path in self.written:
             raise UnsafePathError(f"'{relative}' was already written by this build")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -56,7 +57,7 @@ class Writer:
             Path(tmp).unlink(missing_ok=True)
             raise
         self.written.append(path)
-        self._claimed.add(path)
+        self._claimed.add(str(path))
         return path
 
     def write_text(self, relative: str, text: str) -> Path:
@@ -69,24 +70,24 @@ class Writer:
         keeps thousands of files (resolving each cost a second on a 300-runbook site).
         A name that leaves the folder is refused; deleting goes through :meth:`target`.
         """
-        name = self._inside(relative)
+        normal = self._normal(relative)
+        name = os.path.join(self._root_name, normal)
         if not os.path.isfile(name):
             return False
-        path = Path(name)
-        self.kept.append(path)
-        self._claimed.add(path)
+        self.kept.append(normal)
+        self._claimed.add(name)
         return True
 
     def exists(self, relative: str) -> bool:
         """Is there a file at ``relative`` (checked by name, like :meth:`keep`)?"""
-        return os.path.isfile(self._inside(relative))
+        return os.path.isfile(os.path.join(self._root_name, self._normal(relative)))
 
-    def _inside(self, relative: str) -> str:
-        """``relative`` under the root, as a string: pathlib's parsing cost more than the
-        check itself when a build keeps thousands of files."""
+    def _normal(self, relative: str) -> str:
+        """``relative`` normalised, refused if it leaves the root; strings, not paths:
+        pathlib's parsing cost more than the check when a build keeps thousands of files."""
         if not relative or relative.startswith("/") or ".." in relative.split("/"):
             raise UnsafePathError(f"refusing '{relative}': it is outside {self.root}")
-        return os.path.join(self._root_name, os.path.normpath(relative))
+        return os.path.normpath(relative)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -99,7 +100,7 @@ class Writer:
                 path = self.target(relative)
             except UnsafePathError:
                 continue  # a manifest edited by hand: never delete outside the folder
-            if path.is_file() and path not in self._claimed:
+            if path.is_file() and str(path) not in self._claimed:
                 path.unlink()
                 removed.append(relative)
         return removed

@@ -9,6 +9,7 @@ of a long procedure) and ``svg/<document id>/error-<entry id>.svg``. The DOT is 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from typing import ClassVar
@@ -122,15 +123,19 @@ class SvgGenerator:
     @staticmethod
     def _keep(doc: Document, ctx: BuildContext) -> bool:
         """Keep every chart of the last build for ``doc``; False (redraw) if one is gone."""
-        folder = ctx.writer.root / OUTPUT_DIR / doc.id
-        previous = sorted(folder.glob("*.svg")) if folder.is_dir() else []
+        folder = f"{OUTPUT_DIR}/{doc.id}"
         expected = [procedure_svg_path(doc, p) for p in doc.procedures] + [
             entry_svg_path(doc, e) for e in doc.errors if e.causes or e.actions
         ]
         if not all(ctx.writer.exists(path) for path in expected):
             return False
-        for path in previous:
-            ctx.writer.keep(ctx.writer.relative(path))
+        try:
+            previous = sorted(os.listdir(ctx.writer.root / folder))
+        except OSError:
+            previous = []
+        for name in previous:
+            if name.endswith(".svg"):
+                ctx.writer.keep(f"{folder}/{name}")
         return True
 
     @staticmethod

@@ -394,9 +394,9 @@ def _keep_earlier_images(ctx: BuildContext) -> None:
     uses any more stays until a full build (``--force``, new templates or settings).
     """
     prefix = f"{OUT}/{MEDIA}/"
-    written = set(ctx.writer.written)
+    written = {ctx.writer.relative(p) for p in ctx.writer.written}
     for path in sorted(ctx.previous_outputs):
-        if path.startswith(prefix) and ctx.writer.target(path) not in written:
+        if path.startswith(prefix) and path not in written:
             ctx.writer.keep(path)
 
 
