@@ -122,10 +122,11 @@ def _full_build(
         )
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
-    writer.clean_temporaries()
     previous_manifest = load_manifest(out)
     # Until the manifest is written, the folder is not known to be settled.
     marker = out / IN_PROGRESS
+    if previous_manifest is None or marker.exists():
+        writer.clean_temporaries()  # the last build was killed: it may have left some
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
     cache = ParseCache(out / CACHE_DIR, config)

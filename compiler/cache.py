@@ -24,7 +24,8 @@ from compiler.sources import SourceFile
 
 CACHE_FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent
-_FINGERPRINTED = ("model.py", "diagnostics.py", "sources.py", "parse")
+_FINGERPRINTED = ("model.py", "diagnostics.py", "sources.py", "parse", "graph.py", "checks.py")
+"""What a cached parse depends on: the parser, and the document rules run with it."""
 
 
 @lru_cache(maxsize=2)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import networkx as nx
 
 from compiler.diagnostics import Diagnostics
-from compiler.graph import RunbookGraph
+from compiler.graph import RunbookGraph, build_graph
 from compiler.model import Document, Procedure
 
 
@@ -121,15 +121,34 @@ def _step_flow(graph: RunbookGraph, doc: Document, proc: Procedure) -> nx.DiGrap
     return flow
 
 
-RULES: tuple[Callable[[RunbookGraph, Diagnostics], None], ...] = (
+Rule = Callable[[RunbookGraph, Diagnostics], None]
+
+DOCUMENT_RULES: tuple[Rule, ...] = (
     check_jump_targets,
     check_reachability,
     check_loops,
     check_entries_have_actions,
-    check_code_guidance,
 )
+"""Rules that look at one document at a time: run when it is parsed, and cached with it."""
+SITE_RULES: tuple[Rule, ...] = (check_code_guidance,)
+"""Rules across documents: run on the whole graph of every build."""
+RULES = DOCUMENT_RULES + SITE_RULES
 
 
 def run_checks(graph: RunbookGraph, diags: Diagnostics) -> None:
+    """Every rule over ``graph``."""
     for rule in RULES:
+        rule(graph, diags)
+
+
+def check_document(doc: Document, diags: Diagnostics) -> None:
+    """The document rules over ``doc`` alone (what they find does not depend on the
+    other documents, so it is cached with the parse)."""
+    graph = build_graph([doc])
+    for rule in DOCUMENT_RULES:
+        rule(graph, diags)
+
+
+def check_site(graph: RunbookGraph, diags: Diagnostics) -> None:
+    for rule in SITE_RULES:
         rule(graph, diags)

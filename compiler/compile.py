@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.cache import ParseCache
-from compiler.checks import run_checks
+from compiler.checks import check_document, check_site
 from compiler.config import Config
 from compiler.diagnostics import Diagnostic, Diagnostics
 from compiler.graph import RunbookGraph, build_graph
@@ -97,7 +97,7 @@ def compile_sources(
         diags.extend(found)
     resolve_links(docs, known, diags)
     graph = build_graph(docs.values())
-    run_checks(graph, diags)
+    check_site(graph, diags)  # the document rules ran with the parse (and are cached)
     return Compilation(graph, diags, sources, unreadable)
 
 
@@ -163,4 +163,5 @@ def _parse_one(source: SourceFile) -> tuple[Document, list[Diagnostic]]:
         default_locale=str(_WORKER["locale"]),
     )
     doc.sha256 = source.sha256
+    check_document(doc, diags)
     return doc, diags.items

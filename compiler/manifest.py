@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from compiler.config import Config
 from compiler.strings import TEMPLATES
 
@@ -62,7 +64,9 @@ def load_manifest(out: Path) -> Manifest | None:
 
 
 def manifest_json(manifest: Manifest) -> str:
-    return json.dumps(asdict(manifest), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # orjson: thousands of outputs and diagnostics, written by every build that did work
+    data = orjson.dumps(asdict(manifest), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    return data.decode("utf-8") + "\n"
 
 
 def config_fingerprint(config: Config) -> str:
