@@ -59,10 +59,51 @@ def best_of(runs: int, fn: Callable[[], object]) -> float:
     return min(times)
 
 
+PEAK_TREE_MB: list[float] = []
+"""The largest summed RSS of a timed command and all its children (Pagefind, dot,
+workers), sampled while it ran: what the machine must hold at once."""
+
+
 def run_timed(command: list[str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    with subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as proc:
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+    PEAK_TREE_MB.append(peak / 1e6)
     return time.perf_counter() - start
+
+
+def _tree_rss(root: int) -> int:
+    """Bytes resident in ``root`` and its descendants now (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        total += resident * os.sysconf("SC_PAGE_SIZE")
+    return total
 
 
 def build_command(source: Path, out: Path, formats: list[str]) -> list[str]:
@@ -179,20 +220,39 @@ def main() -> int:
         out = Path(tmp) / "incremental"
         run_timed(build_command(root, out, everything))
         t_noop = min(run_timed(build_command(root, out, everything)) for _ in range(args.runs))
-        changed = files[0]
-        changes = []
-        for i in range(args.runs):
-            changed.write_text(
-                changed.read_text(encoding="utf-8") + f"\nEdit {i}.\n", encoding="utf-8"
-            )
-            changes.append(run_timed(build_command(root, out, everything)))
+        timed_changes: dict[str, float] = {}
+        for label, changed in (
+            ("Japanese", files[0]),
+            ("English", next(f for f in files if "-en" in f.as_posix() or "aws" in f.as_posix())),
+        ):
+            changes = []
+            for i in range(args.runs):
+                changed.write_text(
+                    changed.read_text(encoding="utf-8") + f"\nEdit {i}.\n", encoding="utf-8"
+                )
+                changes.append(run_timed(build_command(root, out, everything)))
+            timed_changes[label] = min(changes)
         rows += [
             ("no-op rebuild (wall, whole CLI)", t_noop, "", "< 0.5 s"),
-            ("one document changed (wall, whole CLI)", min(changes), "", "< 1.5 s"),
+            (
+                "one document changed, Japanese (wall, whole CLI)",
+                timed_changes["Japanese"],
+                "",
+                "< 1.5 s",
+            ),
+            (
+                "one document changed, English (wall, whole CLI)",
+                timed_changes["English"],
+                "",
+                "< 1.5 s",
+            ),
         ]
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append(("peak RSS of a build (MB)", rss_mb, "", "< 500"))
+    rows.append(("peak RSS of a build, largest process (MB)", rss_mb, "", "< 500"))
+    rows.append(
+        ("peak RSS of a build, all its processes at once (MB)", max(PEAK_TREE_MB), "", "< 500")
+    )
     rows.append(("peak RSS of the in-process compile (MB)", rss_self, "", "< 500"))
     print(
         f"corpus: {len(docs)} documents, {size / 1e6:.1f} MB, "
