@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from compiler.html import search
+from compiler.html import pagefind_service, search
 from compiler.html.search import (
     IndexResult,
     assign_shards,
@@ -279,17 +279,19 @@ def test_a_failed_shard_keeps_its_old_bundle_and_is_retried(
     changed = {pages[0], pages[1]}
     keys = {key_of(site, p) for p in changed}
 
-    real = search._Service.index
+    real = pagefind_service.Service.index
     calls: list[int] = []
 
-    def crash_on_second(self: search._Service, *args: Any, **kwargs: Any) -> dict[str, bytes]:
+    def crash_on_second(
+        self: pagefind_service.Service, *args: Any, **kwargs: Any
+    ) -> dict[str, bytes]:
         calls.append(1)
         if len(calls) == 2:
             self.kill()  # as if Pagefind died in the middle of the shard
-            raise search._ServiceError("Pagefind stopped")
+            raise pagefind_service.ServiceError("Pagefind stopped")
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(search._Service, "index", crash_on_second)
+    monkeypatch.setattr(pagefind_service.Service, "index", crash_on_second)
     result = start_index(site, pages, changed, force_language="en").wait()
     assert not result.ok and "Pagefind stopped" in result.message
     stale = [key for key, s in state(site)["shards"].items() if s.get("stale")]
@@ -298,7 +300,7 @@ def test_a_failed_shard_keeps_its_old_bundle_and_is_retried(
     for name in bundles(site).values():
         assert (site / "pagefind" / "shards" / name / "pagefind-entry.json").is_file()
 
-    monkeypatch.setattr(search._Service, "index", real)
+    monkeypatch.setattr(pagefind_service.Service, "index", real)
     result = index(site, pages, changed=set())
     assert result.reindexed == (stale[0],)
     assert not any(s.get("stale") for s in state(site)["shards"].values())
@@ -420,7 +422,7 @@ def test_after_an_unexpected_error_the_next_build_indexes_everything(
     def boom(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(search, "_publish", boom)
+    monkeypatch.setattr(search, "publish", boom)
     result = start_index(site, pages, {pages[0]}, force_language="en").wait()
     assert not result.ok and "disk full" in result.message
     assert not (site / "pagefind" / "shards.json").exists()
