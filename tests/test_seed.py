@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from compiler.build import build
+from compiler.compile import compile_text
 from compiler.config import Config
 
 from .conftest import SEED, check_golden
@@ -75,3 +76,11 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
     first = _build_seed(tmp_path, "a").read_bytes()
     second = _build_seed(tmp_path, "b").read_bytes()
     assert first == second
+
+
+def test_one_line_note_marker_is_left_out_of_text_and_html() -> None:
+    doc = compile_text("# T\n\n> [!NOTE] Restart the **agent** first.\n", "n.md")
+    (note,) = doc.notes
+    assert note.kind == "note"
+    assert note.text == "Restart the agent first."
+    assert "[!NOTE]" not in note.html and "<strong>agent</strong>" in note.html

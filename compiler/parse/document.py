@@ -230,7 +230,9 @@ def _marker_note(node: Node, state: _State) -> bool:
             kind=m.group(1).lower(),
             text="\n".join(t for t in (text, "\n".join(texts)) if t),
             line=line_of(node),
-            html="\n".join(h for h in (parts.html, "\n".join(htmls)) if h),
+            html="\n".join(
+                h for h in (_NOTE_MARKER.sub("", parts.html, count=1), "\n".join(htmls)) if h
+            ),
         )
     )
     return True
