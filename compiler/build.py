@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -43,6 +44,8 @@ class BuildResult:
     """The parsed sources and graph; None when the build had nothing to do."""
     written: list[Path] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step of the build (parse, each format, waiting for the search index)."""
 
     @property
     def up_to_date(self) -> bool:
@@ -131,9 +134,11 @@ def _full_build(
     marker.touch()
     cache = ParseCache(out / CACHE_DIR, config)
     report = progress or NoProgress()
+    clock = _Clock()
     compilation = compile_sources(
         source, config, jobs=jobs, cache=cache, reuse=not force, progress=report
     )
+    clock.lap("read, parse, graph, checks")
     docs = compilation.graph.documents()
     manifest = Manifest(
         compiler=compiler_fingerprint(whole=True),
@@ -160,6 +165,7 @@ def _full_build(
     ctx.graph_export = current_export
     failed = False
     report.start(len(wanted), "write")
+    clock.lap("change report")
     for name in wanted:
         report.advance(name)
         generator = get_generator(name)
@@ -173,6 +179,7 @@ def _full_build(
                 f"the {name} generator failed: {type(exc).__name__}: {exc}",
                 "generator",
             )
+        clock.lap(name)
     for finish in ctx.finishers:  # background work of the formats: wait for it
         try:
             finish()
@@ -181,6 +188,7 @@ def _full_build(
             compilation.diagnostics.error(
                 str(out), 1, f"a generator failed: {type(exc).__name__}: {exc}", "generator"
             )
+    clock.lap("waiting for background work")
     writer.write_text(CHANGES, render_markdown(changes))
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
@@ -200,6 +208,7 @@ def _full_build(
     writer.write_text(MANIFEST, manifest_json(manifest))
     marker.unlink(missing_ok=True)
     report.finish()
+    clock.lap("stale files, manifest")
     return BuildResult(
         compilation.diagnostics,
         manifest.summary,
@@ -208,7 +217,23 @@ def _full_build(
         compilation,
         writer.written,
         removed,
+        clock.laps,
     )
+
+
+class _Clock:
+    """Wall time between laps, for ``-v``."""
+
+    __slots__ = ("_last", "laps")
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 CACHE_DIR = ".cache/parse"

@@ -129,6 +129,8 @@ def _build(args: argparse.Namespace, config: Config) -> int:
             print(f"{doc_id}: removed (source deleted)")
         for relative in result.removed:
             print(f"removed {relative}")
+        for step, seconds in result.timings.items():
+            print(f"time: {step}: {seconds:.2f} s")
     if not args.quiet:
         settled = " (up to date)" if result.up_to_date else ""
         print(f"{result.summary} -> {out} ({', '.join(result.formats)}){settled}")

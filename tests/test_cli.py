@@ -100,5 +100,7 @@ def test_progress_lines_and_quiet(
     captured = capsys.readouterr()
     assert "[1/2] parse a.md (unchanged)" in captured.err
     assert "a: unchanged\nb: unchanged\n" in captured.out
+    assert "time: read, parse, graph, checks: " in captured.out  # where the time went
+    assert "time: json: " in captured.out
     assert run(["build", str(src), "--out", str(tmp_path / "o"), "--format", "json", "-q"]) == 0
     assert capsys.readouterr().err == ""
