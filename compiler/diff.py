@@ -56,7 +56,7 @@ def diff_exports(old: Export, new: Export) -> list[DocumentDiff]:
             out.append(_whole(after, "added"))
         elif after is None:
             out.append(_whole(before, "removed"))
-        else:
+        elif before != after:  # most documents are the same: compared in C, no walk
             change = _document(before, after)
             if not change.empty:
                 out.append(change)
