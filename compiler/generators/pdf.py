@@ -4,8 +4,9 @@ Each runbook is laid out once by WeasyPrint (print HTML from ``templates/print/`
 and that one layout serves twice: stamped with its own page numbers it is the
 stand-alone PDF; stamped with the book's page numbers it is a part of the handbook.
 The handbook adds a cover and contents (laid out with page numbers computed from the
-parts' page counts) and an error-code index, and is put together with pikepdf. So a
-changed document costs one layout, never a re-layout of the others.
+parts' page counts) and an error-code index, and is written by :mod:`compiler.pdf.book`
+from the parts, each prepared once for it. So a changed document costs one layout and
+one preparation, never a re-layout (or a re-opening) of the others.
 
 Layouts are kept between builds in ``<out>/.cache/pdf`` (:mod:`compiler.pdf.store`),
 keyed by everything that goes into them: a build lays out only the documents whose
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from compiler.flowchart import FlowchartError, procedure_dot, render_svg, svg_size
 from compiler.generators.base import BuildContext, register
@@ -46,18 +48,23 @@ from compiler.pdf.printhtml import (
     runbook_html,
     template_fingerprint,
 )
-from compiler.pdf.render import Job, Rendered, render_many
+from compiler.pdf.render import Job, Rendered, RenderPool
 from compiler.pdf.store import STORE_DIR, DocEntry, LayoutStore
 from compiler.strings import TEMPLATES, fmt
+
+if TYPE_CHECKING:
+    from compiler.pdf.book import BookPart
 
 OUTPUT_DIR = "pdf"
 HANDBOOK = "handbook.pdf"
 FORMAT = 1
 """Bump to invalidate every stored layout when their meaning changes."""
+FOLIO_SHEET = 250
+"""Folio pages laid out per sheet for the handbook (see ``_PdfBuild._folio_sheets``)."""
 FRONT_PASSES = 4
+"""The contents' length can change the page numbers it prints: lay out until stable."""
 TOC_LINES = 52
 """About how many contents lines fit on a page (a guess; checked by laying it out)."""
-"""The contents' length can change the page numbers it prints: lay out until stable."""
 MAX_CHART_STEPS = 150
 """A procedure with more steps is printed without its flowchart (dozens of chart pages)."""
 
@@ -99,6 +106,9 @@ class _Runbook:
     """Hash of everything its layout depends on (source, images, settings)."""
     rendered: Rendered | None = None
     notes: list[Note] = field(default_factory=list)
+    anchor: str = ""
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    """What the handbook's contents show of it (see :meth:`_PdfBuild._contents_of`)."""
 
 
 class _PdfBuild:
@@ -119,9 +129,15 @@ class _PdfBuild:
         self.book_lang = config.default_locale.split("-")[0].lower() or "en"
         self.store = LayoutStore(ctx.writer.root / STORE_DIR)
         self.settings = _settings_fingerprint(self.extra_dir, self.css)
+        self.pool = RenderPool(workers or os.cpu_count() or 1, self.css, self.css_folder)
+        """Every layout of this build is made there (forked when the first is needed)."""
 
     # -- the whole build -----------------------------------------------------------------
     def run(self) -> None:
+        with self.pool:
+            self._run()
+
+    def _run(self) -> None:
         start = time.perf_counter()
         docs = self.graph.documents()
         runbooks = [self._plan(doc) for doc in docs]
@@ -135,6 +151,9 @@ class _PdfBuild:
                 self.ctx.diags.warning(r.doc.source, line, message, rule)
         done = [r for r in runbooks if r.rendered is not None or self._stored(r)]
         self._write_runbooks(done)
+        # The workers made every runbook's layout: the handbook's few, if any, get fresh
+        # ones (a worker keeps some of the memory of each layout it made).
+        self.pool.close()
         book_start = time.perf_counter()
         if done:
             try:
@@ -223,6 +242,7 @@ class _PdfBuild:
         """Lay out every runbook in ``todo`` (across processes) and store the layouts."""
         if not todo:
             return
+        self.pool.start(len(todo))  # the workers load WeasyPrint while the HTML is made
         figures: dict[tuple[str, str], list[Figure]] = {}
         views: list[RunbookView | None] = []
         for r in todo:
@@ -238,6 +258,7 @@ class _PdfBuild:
         for r, view in zip(todo, views, strict=True):
             if view is None:
                 continue
+            r.anchor, r.sections = _contents(view)
             if view.kept < view.total:
                 r.notes.append(
                     (
@@ -255,15 +276,21 @@ class _PdfBuild:
                 continue
             jobs.append(Job(html, self.css, self.roots, self.css_folder))
             ready.append(r)
-        for r, result in zip(ready, render_many(jobs, workers=self.workers), strict=True):
+        del views, figures
+        for i, result in self.pool.render(jobs):
+            r = ready[i]
             if isinstance(result, str):
                 self._failed(r.doc, result)
                 continue
-            r.rendered = result
             r.notes += [(1, f"PDF: {problem}", "pdf") for problem in result.problems]
             self.timings.layouts[r.doc.id] = result.seconds
-            self.store.put(r.key, result)
-            self.store.docs[r.doc.id] = DocEntry(r.key, r.notes, "")
+            # Stored, it is read back when needed: 300 layouts (125 MB) are never all in
+            # memory at once. Kept only if the store cannot take it.
+            if not self.store.put(r.key, result):
+                r.rendered = result
+            self.store.docs[r.doc.id] = DocEntry(
+                r.key, r.notes, "", anchor=r.anchor, sections=r.sections
+            )
 
     def _draw_figures(
         self, figures: dict[tuple[str, str], list[Figure]], by_doc: Mapping[str, _Runbook]
@@ -296,36 +323,95 @@ class _PdfBuild:
             alt = one_line(f"{pdf_strings(r.doc.lang, self.extra_dir)['flowchart']}: {proc.title}")
             figures[(r.doc.id, proc.id)].extend(_svg_figure(svg, alt) for svg in svgs)
 
-    def _layout_of(self, r: _Runbook) -> Rendered | None:
-        if r.rendered is None:
-            r.rendered = self.store.get(r.key)
-        return r.rendered
+    def _layout_of(self, r: _Runbook, *, pdf: bool = True) -> Rendered | None:
+        """Its layout (read from the store, not kept); without ``pdf``, all but the bytes."""
+        return r.rendered if r.rendered is not None else self.store.get(r.key, pdf=pdf)
 
-    def _render_part(self, html: str) -> tuple[str, Rendered]:
-        """A handbook part or a folio sheet, laid out once for this exact HTML: its key too."""
-        key = hashlib.sha256(
+    def _part_key(self, html: str) -> str:
+        return hashlib.sha256(
             (self.settings + "\0" + html + "\0" + self.css).encode("utf-8")
         ).hexdigest()
-        cached = self.store.get(key)
-        if cached is not None:
-            return key, cached
-        (result,) = render_many([Job(html, self.css, (), self.css_folder)], workers=1)
-        if isinstance(result, str):
-            raise RuntimeError(result)
-        self.store.put(key, result)
-        return key, result
+
+    def _render_part(self, html: str) -> tuple[str, Rendered]:
+        """A handbook part or a folio sheet, laid out once for this exact HTML: its key too
+        (the layout's ``pdf`` is empty when it was stored before: see :meth:`_book_part`)."""
+        ((key, rendered),) = self._render_parts([html])
+        return key, rendered
+
+    def _render_parts(self, htmls: Sequence[str]) -> list[tuple[str, Rendered]]:
+        """:meth:`_render_part` for each of ``htmls``; those not stored laid out in parallel."""
+        keys = [self._part_key(html) for html in htmls]
+        found: dict[str, Rendered] = {}
+        todo: dict[str, str] = {}
+        for key, html in zip(keys, htmls, strict=True):
+            cached = self.store.get(key, pdf=False) if self.store.has(key) else None
+            if cached is not None:
+                found[key] = cached
+            else:
+                todo.setdefault(key, html)
+        jobs = [Job(html, self.css, (), self.css_folder) for html in todo.values()]
+        todo_keys = list(todo)
+        for i, result in self.pool.render(jobs):
+            if isinstance(result, str):
+                raise RuntimeError(result)
+            key = todo_keys[i]
+            self.store.put(key, result)
+            found[key] = result
+        return [(key, found[key]) for key in keys]
+
+    def _book_part(self, key: str, rendered: Rendered, *, forms: bool = False) -> BookPart:
+        """Layout ``key`` prepared for the handbook: made once, then kept in the store, so a
+        build reads the bytes of every part but opens (with pikepdf) only the new ones."""
+        from compiler.pdf.book import BookPart, prepare
+
+        head = self.store.part_head(key)
+        if head is not None:
+            blob = functools.partial(self.store.part_blob, key, head)
+            return BookPart(head, blob, rendered.bookmarks)
+        data = rendered.pdf
+        if not data:
+            stored = self.store.get(key)
+            if stored is None:
+                raise RuntimeError(f"the stored layout {key[:12]} went missing; build again")
+            data = stored.pdf
+        prepared = prepare(data, forms=forms)
+        del data
+        if self.store.put_part(key, prepared):
+            head = self.store.part_head(key)  # read back: the blob's offset in the file
+        if head is not None:
+            blob = functools.partial(self.store.part_blob, key, head)
+        else:
+            blob = functools.partial(bytes, prepared.blob)
+        return BookPart(head or prepared.head, blob, rendered.bookmarks)
 
     def _folios(self, texts: Sequence[tuple[str, bool]]) -> tuple[str, Rendered]:
         html = self.env.get_template("folios.html.j2").render(
             lang=self.book_lang, folios=[{"text": t, "wide": w} for t, w in texts]
         )
-        return self._render_part(html)
+        key, rendered = self._render_part(html)
+        if not rendered.pdf:
+            rendered = self.store.get(key) or rendered
+        return key, rendered
+
+    def _folio_sheets(self, texts: Sequence[tuple[str, bool]]) -> list[tuple[str, Rendered]]:
+        """The handbook's folios, in sheets of :data:`FOLIO_SHEET` pages: a sheet of
+        3,000 pages takes WeasyPrint 20 s and 450 MB; sheets take a bounded amount of
+        memory each, and are laid out in parallel."""
+        template = self.env.get_template("folios.html.j2")
+        return self._render_parts(
+            [
+                template.render(
+                    lang=self.book_lang,
+                    folios=[{"text": t, "wide": w} for t, w in texts[at : at + FOLIO_SHEET]],
+                )
+                for at in range(0, len(texts), FOLIO_SHEET)
+            ]
+        )
 
     # -- outputs -------------------------------------------------------------------------
     def _write_runbooks(self, runbooks: Sequence[_Runbook]) -> None:
         from compiler.pdf.assemble import Metadata, finish_runbook, pdf_date
 
-        todo: list[tuple[_Runbook, Rendered]] = []
         for r in runbooks:
             path = f"{OUTPUT_DIR}/{r.doc.id}.pdf"
             entry = self.store.docs.get(r.doc.id)
@@ -333,10 +419,9 @@ class _PdfBuild:
                 for key in entry.helpers:
                     self.store.keep(key)
                 continue
-            rendered = self._layout_of(r)
-            if rendered is not None:
-                todo.append((r, rendered))
-        for r, rendered in todo:
+            rendered = self._layout_of(r)  # one at a time: never every layout in memory
+            if rendered is None:
+                continue
             doc = r.doc
             page_of = pdf_strings(doc.lang, self.extra_dir)["page_of"]
             # A folio sheet of its own (shared by runbooks of the same language and length):
@@ -364,7 +449,8 @@ class _PdfBuild:
                 self.store.docs[doc.id].helpers = [folios_key]
 
     def _write_handbook(self, runbooks: Sequence[_Runbook]) -> None:
-        from compiler.pdf.assemble import Metadata, Part, assemble, pdf_date
+        from compiler.pdf.assemble import Metadata, pdf_date
+        from compiler.pdf.book import write_book
 
         path = f"{OUTPUT_DIR}/{HANDBOOK}"
         title = self.ctx.config.site_title
@@ -377,7 +463,7 @@ class _PdfBuild:
             for part in self.store.handbook_parts:
                 self.store.keep(part)
             return
-        parts_in = [(r, self._layout_of(r)) for r in runbooks]
+        parts_in = [(r, self._layout_of(r, pdf=False)) for r in runbooks]
         parts_ok = [(r, rendered) for r, rendered in parts_in if rendered is not None]
         if not parts_ok:
             return
@@ -388,32 +474,52 @@ class _PdfBuild:
         # A first guess from the number of contents lines saves most second layouts.
         lines = sum(1 + len(part["sections"]) for part in static["toc"]) + 1
         front_pages = 1 + max(1, -(-(lines + 4) // TOC_LINES))
-        template = self.env.get_template("front.html.j2")
         for _ in range(FRONT_PASSES):
-            book = _paginate(static, front_pages)
-            front_key, front = self._render_part(template.render(book=book, s=s))
+            front_key, front = self._render_part(
+                self._book_html("front.html.j2", static, s, front_pages)
+            )
             if front.pages == front_pages:
                 break
             front_pages = front.pages
-        book = _paginate(static, front.pages)
         index_key, index = self._render_part(
-            self.env.get_template("code-index.html.j2").render(book=book, s=s)
+            self._book_html("code-index.html.j2", static, s, front.pages)
         )
-        parts = [Part(front), *(Part(rendered) for _, rendered in parts_ok), Part(index)]
-        sizes = [size for part in parts for size in part.rendered.sizes]
-        folios_key, folios = self._folios(
-            [
-                (fmt(s["page_of"], page=i + 1, pages=len(sizes)), _wide(size))
-                for i, size in enumerate(sizes)
-                if i >= 1  # the cover has no number
-            ]
+        runbook_layouts = [(r.key, layout) for r, layout in parts_ok]
+        layouts = [(front_key, front), *runbook_layouts, (index_key, index)]
+        sheets = self._folio_sheets(
+            _book_folios(s, [size for _, layout in layouts for size in layout.sizes])
         )
+        self.pool.close()  # every layout is made: the workers' memory is not needed any more
+        parts = [self._book_part(k, layout) for k, layout in layouts]
+        folios = [self._book_part(k, sheet, forms=True) for k, sheet in sheets]
         meta = Metadata(
             title=title, subject=s["handbook"], language=self.book_lang, date=pdf_date(date)
         )
-        self.ctx.writer.write_bytes(path, assemble(parts, folios, meta))
+        # The file identifier: from what the book is made of, like every other byte of it.
+        ident = hashlib.sha256(f"{key}\0{front_key}\0{index_key}".encode()).digest()[:16]
+        self.ctx.writer.write_bytes(path, write_book(parts, folios, meta, ident=ident))
         self.store.handbook = key
-        self.store.handbook_parts = [front_key, index_key, folios_key]
+        self.store.handbook_parts = [front_key, index_key, *(k for k, _ in sheets)]
+
+    def _book_html(
+        self, template: str, static: dict[str, Any], s: Mapping[str, str], front_pages: int
+    ) -> str:
+        """The front matter or the code index, for a front of ``front_pages`` pages."""
+        book = _paginate(static, front_pages)
+        return self.env.get_template(template).render(book=book, s=s)
+
+    def _contents_of(self, r: _Runbook) -> tuple[str, list[tuple[str, str]]]:
+        """Its anchor and listed sections: kept with its layout, so a build does not make
+        the print view of 300 runbooks to list them (a third of a second)."""
+        if r.anchor:
+            return r.anchor, r.sections
+        entry = self.store.docs.get(r.doc.id)
+        if entry is not None and entry.key == r.key and entry.anchor:
+            return entry.anchor, entry.sections
+        r.anchor, r.sections = _contents(self._view(r.doc))
+        if entry is not None and entry.key == r.key:
+            entry.anchor, entry.sections = r.anchor, r.sections
+        return r.anchor, r.sections
 
     def _book(
         self,
@@ -426,21 +532,16 @@ class _PdfBuild:
         toc: list[dict[str, Any]] = []
         printed: dict[str, dict[int, tuple[str, int]]] = {}
         for r, rendered in parts:
-            view = self._view(r.doc)
+            anchor, listed = self._contents_of(r)
             sections = [
-                {
-                    "title": section.title,
-                    "anchor": section.anchor,
-                    "at": rendered.anchors.get(section.anchor, 0),
-                }
-                for section in view.sections
-                if section.heading == 2
+                {"title": title, "anchor": at, "at": rendered.anchors.get(at, 0)}
+                for title, at in listed
             ]
             toc.append(
                 {
                     "id": r.doc.id,
                     "title": r.doc.title,
-                    "anchor": view.anchor,
+                    "anchor": anchor,
                     "pages": rendered.pages,
                     "sections": sections,
                 }
@@ -475,6 +576,23 @@ class _PdfBuild:
             "index": rows,
             "index_page": None,
         }
+
+
+def _book_folios(
+    s: Mapping[str, str], sizes: Sequence[tuple[float, float]]
+) -> list[tuple[str, bool]]:
+    """(text, wide) of the folio of every page of a book of pages of ``sizes`` but the
+    cover (which has none)."""
+    return [
+        (fmt(s["page_of"], page=i + 1, pages=len(sizes)), _wide(size))
+        for i, size in enumerate(sizes)
+        if i >= 1
+    ]
+
+
+def _contents(view: RunbookView) -> tuple[str, list[tuple[str, str]]]:
+    """A runbook's anchor, and (title, anchor) of the sections the contents lists."""
+    return view.anchor, [(s.title, s.anchor) for s in view.sections if s.heading == 2]
 
 
 def _paginate(book: dict[str, Any], front_pages: int) -> dict[str, Any]:

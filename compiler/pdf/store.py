@@ -6,6 +6,10 @@ it had, the diagnostics its layout produced (replayed when it is reused) and whi
 layout its written PDF came from; and which parts the written handbook was made of.
 Every write is atomic; a missing or corrupt entry is a miss, never an error. Layouts no
 longer used are deleted at the end of each build.
+
+Next to a layout (``<key>.pdf`` and ``.json``), ``<key>.part`` is the same layout
+prepared for the handbook (:mod:`compiler.pdf.book`), made the first time a handbook
+needs it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compiler.pdf.book import PartHead, Prepared, encode, read_head
 from compiler.pdf.render import Bookmark, Rendered
 
 STORE_DIR = ".cache/pdf"
@@ -33,6 +38,11 @@ class DocEntry:
     """The layout key of the PDF last written for it ("" if none)."""
     helpers: list[str] = field(default_factory=list)
     """Other layouts that PDF was made with (its folio sheet): kept while it is."""
+    anchor: str = ""
+    """The runbook's anchor in its layout ("" if not known: the handbook works it out)."""
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    """(title, anchor) of each section the handbook's contents lists: with ``anchor``,
+    what the contents needs of a runbook that was not laid out in this build."""
 
 
 class LayoutStore:
@@ -62,11 +72,13 @@ class LayoutStore:
                     [(int(a), str(b), str(c)) for a, b, c in entry.get("notes", [])],
                     str(entry.get("written", "")),
                     [str(k) for k in entry.get("helpers", [])],
+                    str(entry.get("anchor", "")),
+                    [(str(t), str(a)) for t, a in entry.get("sections", [])],
                 )
             self.handbook = str(data.get("handbook", ""))
             self.handbook_parts = [str(k) for k in data.get("handbook_parts", [])]
         except (KeyError, TypeError, ValueError):
-            self.docs, self.handbook, self.handbook_parts = {}, "", []
+            self.forget()
 
     def save_index(self, doc_ids: set[str]) -> None:
         """Write the index (only documents of this build) and delete unused layouts."""
@@ -75,7 +87,14 @@ class LayoutStore:
             "handbook": self.handbook,
             "handbook_parts": self.handbook_parts,
             "docs": {
-                doc_id: {"key": e.key, "notes": e.notes, "written": e.written, "helpers": e.helpers}
+                doc_id: {
+                    "key": e.key,
+                    "notes": e.notes,
+                    "written": e.written,
+                    "helpers": e.helpers,
+                    "anchor": e.anchor,
+                    "sections": e.sections,
+                }
                 for doc_id, e in sorted(self.docs.items())
                 if doc_id in doc_ids
             },
@@ -92,13 +111,16 @@ class LayoutStore:
         self.docs, self.handbook, self.handbook_parts = {}, "", []
 
     # -- layouts ---------------------------------------------------------------------------
-    def get(self, key: str) -> Rendered | None:
+    def get(self, key: str, *, pdf: bool = True) -> Rendered | None:
+        """The stored layout; without ``pdf``, only what is known about it (its ``pdf``
+        is then empty): the handbook needs the pages, anchors and bookmarks of every
+        runbook, and the bytes of none but the changed ones."""
         base = self.folder / "layouts" / key
         try:
             meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
-            pdf = base.with_suffix(".pdf").read_bytes()
+            data = base.with_suffix(".pdf").read_bytes() if pdf else b""
             rendered = Rendered(
-                pdf=pdf,
+                pdf=data,
                 sizes=[(float(w), float(h)) for w, h in meta["sizes"]],
                 anchors={str(k): int(v) for k, v in meta["anchors"].items()},
                 bookmarks=[_bookmark(b) for b in meta["bookmarks"]],
@@ -113,7 +135,7 @@ class LayoutStore:
         base = self.folder / "layouts" / key
         return base.with_suffix(".json").is_file() and base.with_suffix(".pdf").is_file()
 
-    def put(self, key: str, rendered: Rendered) -> None:
+    def put(self, key: str, rendered: Rendered) -> bool:
         base = self.folder / "layouts" / key
         meta = {
             "sizes": rendered.sizes,
@@ -125,8 +147,36 @@ class LayoutStore:
             self._write(base.with_suffix(".pdf"), rendered.pdf)
             self._write(base.with_suffix(".json"), json.dumps(meta, ensure_ascii=False).encode())
         except OSError:
-            return  # a cache that cannot be written is only slower next time
+            return False  # a cache that cannot be written is only slower next time
         self.used.add(key)
+        return True
+
+    # -- prepared parts of the handbook (compiler.pdf.book) --------------------------------
+    def part_head(self, key: str) -> PartHead | None:
+        """The head of layout ``key`` prepared for the handbook; None if not stored."""
+        try:
+            with (self.folder / "layouts" / f"{key}.part").open("rb") as handle:
+                head = read_head(handle)
+                if head is None or os.fstat(handle.fileno()).st_size != head.offset + head.size:
+                    return None  # not ours, or cut short: prepared again
+        except OSError:
+            return None
+        self.used.add(key)
+        return head
+
+    def part_blob(self, key: str, head: PartHead) -> bytes:
+        """The bytes of a prepared part whose ``head`` :meth:`part_head` read."""
+        with (self.folder / "layouts" / f"{key}.part").open("rb") as handle:
+            handle.seek(head.offset)
+            return handle.read()
+
+    def put_part(self, key: str, part: Prepared) -> bool:
+        try:
+            self._write(self.folder / "layouts" / f"{key}.part", encode(part))
+        except OSError:
+            return False
+        self.used.add(key)
+        return True
 
     def keep(self, key: str) -> None:
         self.used.add(key)
