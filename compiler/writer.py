@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _current_umask() -> int:
@@ -42,6 +44,11 @@ class Writer:
         return path
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
+        return self.write_with(relative, lambda handle: handle.write(data))
+
+    def write_with(self, relative: str, fill: Callable[[BinaryIO], object]) -> Path:
+        """Like :meth:`write_bytes`, with ``fill`` writing into the open temporary file
+        (a 130 MB handbook need not be held in memory first)."""
         path = self.target(relative)
         if str(path) in self._claimed and path in self.written:
             raise UnsafePathError(f"'{relative}' was already written by this build")
@@ -49,7 +56,7 @@ class Writer:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                fill(handle)
             # mkstemp makes 0600 files; a published site needs them readable (umask applies).
             os.chmod(tmp, 0o666 & ~_UMASK)
             os.replace(tmp, path)

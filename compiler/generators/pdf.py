@@ -450,7 +450,7 @@ class _PdfBuild:
 
     def _write_handbook(self, runbooks: Sequence[_Runbook]) -> None:
         from compiler.pdf.assemble import Metadata, pdf_date
-        from compiler.pdf.book import write_book
+        from compiler.pdf.book import write_book_to
 
         path = f"{OUTPUT_DIR}/{HANDBOOK}"
         title = self.ctx.config.site_title
@@ -497,7 +497,9 @@ class _PdfBuild:
         )
         # The file identifier: from what the book is made of, like every other byte of it.
         ident = hashlib.sha256(f"{key}\0{front_key}\0{index_key}".encode()).digest()[:16]
-        self.ctx.writer.write_bytes(path, write_book(parts, folios, meta, ident=ident))
+        self.ctx.writer.write_with(
+            path, lambda out: write_book_to(out, parts, folios, meta, ident=ident)
+        )
         self.store.handbook = key
         self.store.handbook_parts = [front_key, index_key, *(k for k, _ in sheets)]
 

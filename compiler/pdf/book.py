@@ -434,7 +434,22 @@ def write_book(
 
     ``ident`` (16 bytes) is the file identifier: a hash of what the book is made of.
     """
-    return _Book(parts, folios, meta, ident, stamp_from).write()
+    out = io.BytesIO()
+    write_book_to(out, parts, folios, meta, ident=ident, stamp_from=stamp_from)
+    return out.getvalue()
+
+
+def write_book_to(
+    out: BinaryIO,
+    parts: Sequence[BookPart],
+    folios: Sequence[BookPart],
+    meta: Metadata,
+    *,
+    ident: bytes,
+    stamp_from: int = 1,
+) -> None:
+    """:func:`write_book` into an open file (offsets are taken from ``out.tell()``)."""
+    _Book(parts, folios, meta, ident, stamp_from).write(out)
 
 
 class _Book:
@@ -501,8 +516,8 @@ class _Book:
         self.size = number
         self.offsets = [0] * number
 
-    def write(self) -> bytes:
-        out = io.BytesIO()
+    def write(self, out: BinaryIO) -> None:
+        """The book into ``out``, which must be at its start (offsets are from tell())."""
         out.write(_HEADER)
         for index, part in enumerate((*self.parts, *self.folios)):
             self._part(
@@ -548,7 +563,6 @@ class _Book:
             + b"startxref\n%d\n%%%%EOF\n" % start
         )
         out.write(b"".join(table))
-        return out.getvalue()
 
     def _info(self) -> bytes:
         """Fixed metadata: no wall-clock date, no XMP packet that would carry one."""
@@ -565,14 +579,14 @@ class _Book:
             )
         return info + b" >>"
 
-    def _obj(self, out: io.BytesIO, number: int, body: bytes) -> None:
+    def _obj(self, out: BinaryIO, number: int, body: bytes) -> None:
         self.offsets[number] = out.tell()
         out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
 
-    def _stream(self, out: io.BytesIO, number: int, data: bytes) -> None:
+    def _stream(self, out: BinaryIO, number: int, data: bytes) -> None:
         self._obj(out, number, b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data))
 
-    def _part(self, out: io.BytesIO, part: BookPart, base: int, first_page: int) -> None:
+    def _part(self, out: BinaryIO, part: BookPart, base: int, first_page: int) -> None:
         blob = memoryview(part.blob())
         slots = part.head.slots
         pages = part.head.pages
@@ -608,7 +622,7 @@ class _Book:
                     write(b"/Dest " + raw.encode("latin-1") + b" ")
         write(blob[pos:])
 
-    def _outline(self, out: io.BytesIO) -> None:
+    def _outline(self, out: BinaryIO) -> None:
         root = self.outline_root
         if not self.outline_items:
             self._obj(out, root, b"<< /Type /Outlines /Count 0 >>")
