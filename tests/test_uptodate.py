@@ -72,7 +72,12 @@ def test_up_to_date_build_imports_no_parser(make_source: MakeSource, tmp_path: P
         "print(code, heavy)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
     )
     assert done.stdout.strip().splitlines()[-1] == "0 []"
 
