@@ -26,26 +26,9 @@ from compiler.pdf.assemble import Metadata
 from compiler.pdf.render import Bookmark, Job, RenderPool
 
 from .conftest import SEED
+from .test_pdf import SMALL
 
-SPOOLER = """---
-title: Printer spooler troubleshooting
-ms.date: 03/01/2021
----
-# Printer spooler troubleshooting
-
-## Errors
-
-| Error | Cause | Resolution |
-| --- | --- | --- |
-| The spooler stopped (0x800706BA) | The service crashed. | Restart the spooler service. |
-
-## Restart the spooler
-
-1. Open Services.
-2. If the spooler is running, go to step 4.
-3. Start the spooler.
-4. Print a test page.
-"""
+SPOOLER = SMALL
 LONG_TAIL = "\n## Clear the queue\n\n" + "\n".join(
     f"{i}. Remove the job files of queue {i} from the spool folder and check the log."
     for i in range(1, 80)

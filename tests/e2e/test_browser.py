@@ -12,7 +12,6 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,25 +20,14 @@ from compiler.build import build
 from compiler.config import Config
 from compiler.html.search import find_pagefind
 from tests.conftest import ROOT, SOURCE_DOCS
+from tests.e2e.conftest import CHROMIUM
 from tests.test_html import HOSTILE
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEED = "000_seed_mars_agent_ja.html"
 PROC = "troubleshoot-restore-issues-procedure"
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (make venv installs it)"
-)
 pytestmark = [
     pytest.mark.skipif(
         not CHROMIUM.is_file(), reason="/usr/bin/chromium is missing (make deps installs it)"
@@ -78,28 +66,6 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def in_viewport(page: Any, selector: str) -> bool:

@@ -20,7 +20,8 @@ from compiler.build import build
 from compiler.config import Config
 from compiler.html import search
 from tests.conftest import SOURCE_DOCS
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, SEED, _QuietHandler
+from tests.e2e.conftest import CHROMIUM
+from tests.e2e.test_browser import SEED, _QuietHandler
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (make venv installs it)"
@@ -47,28 +48,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     yield f"http://127.0.0.1:{server.server_address[1]}/sub/html/", work / "sub" / "html"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def shard_of(folder: Path) -> dict[str, str]:
