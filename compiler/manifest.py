@@ -112,6 +112,8 @@ def plan(previous: Manifest | None, current: Manifest, *, force: bool = False) -
         why_all = "runbooks.toml changed"
     elif previous.templates != current.templates:
         why_all = "templates changed"
+    elif previous.tools != current.tools:
+        why_all = "a library or tool the outputs depend on changed"
     reasons: dict[str, str] = {}
     for doc_id, sha in sorted(current.documents.items()):
         if why_all:

@@ -131,8 +131,13 @@ def test_tools_and_compiler_are_part_of_settled(make_source: MakeSource, tmp_pat
     manifest = out / MANIFEST
     data = json.loads(manifest.read_text(encoding="utf-8"))
     assert "weasyprint=" in data["tools"] and data["settled"] is True
-    for key in ("tools", "compiler", "templates"):
+    for key, why in (
+        ("tools", "a library or tool the outputs depend on changed"),
+        ("compiler", "the compiler changed"),
+        ("templates", "templates changed"),
+    ):
         edited = {**data, key: "something else"}
         manifest.write_text(json.dumps(edited), encoding="utf-8")
-        assert not _up_to_date(src, out), key
+        result = build(src, out, Config(root=src), formats=FORMATS, jobs=1)
+        assert not result.up_to_date and result.plan.reasons == {"a": why}, key
         _settle(src, out)
