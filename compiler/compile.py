@@ -6,10 +6,7 @@ come back in source order, so the output is the same for any number of jobs.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +17,11 @@ from compiler.diagnostics import Diagnostic, Diagnostics
 from compiler.graph import RunbookGraph, build_graph
 from compiler.links import resolve_links
 from compiler.model import Document
+from compiler.parallel import Failure, map_documents
 from compiler.parse.document import parse_document
 from compiler.parse.vocab import RawVocab, Vocabulary, build_vocabulary
 from compiler.progress import NoProgress, Progress
 from compiler.sources import SourceFile, find_sources, read_source
-
-PARALLEL_MIN_DOCUMENTS = 8
-"""Below this, starting workers costs more than it saves."""
 
 
 @dataclass(slots=True)
@@ -110,44 +105,25 @@ def parse_sources(
 ) -> list[tuple[Document, list[Diagnostic]]]:
     """Parse every source, in order; across processes when there are enough of them."""
     report = progress or NoProgress()
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(sources) < PARALLEL_MIN_DOCUMENTS:
-        _init_worker(config.vocab, config.default_locale)
-        results = []
-        for source in sources:
-            results.append(_parse_one(source))
-            report.advance(source.relative)
-        return results
-    # Contiguous chunks, a few per worker: fewer round trips than one task per document.
-    size = max(1, len(sources) // (workers * 4))
-    chunks = [list(sources[i : i + size]) for i in range(0, len(sources), size)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(config.vocab, config.default_locale),
-    ) as pool:
-        results = []
-        for chunk, parsed in zip(chunks, pool.map(_parse_chunk, chunks), strict=True):
-            results.extend(parsed)
-            for source in chunk:
-                report.advance(source.relative)
-        return results
+    _init_worker(config.vocab, config.default_locale)  # forked workers inherit it
+    results = map_documents(
+        _parse_one, sources, jobs=jobs, done=lambda source: report.advance(source.relative)
+    )
+    parsed = []
+    for source, result in zip(sources, results, strict=True):
+        if isinstance(result, Failure):  # a parser bug: the build must not go on without it
+            raise RuntimeError(f"parsing {source.relative} failed: {result}")
+        parsed.append(result)
+    return parsed
 
 
 _WORKER: dict[str, object] = {}
-"""Per-process parsing state (the vocabulary), set by the pool initializer."""
+"""Parsing state (the vocabulary), set before the workers are forked."""
 
 
 def _init_worker(extra_vocab: Mapping[str, RawVocab], default_locale: str) -> None:
     _WORKER["vocab"] = build_vocabulary(extra_vocab)
     _WORKER["locale"] = default_locale
-
-
-def _parse_chunk(chunk: list[SourceFile]) -> list[tuple[Document, list[Diagnostic]]]:
-    return [_parse_one(source) for source in chunk]
 
 
 def _parse_one(source: SourceFile) -> tuple[Document, list[Diagnostic]]:

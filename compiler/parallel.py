@@ -39,19 +39,36 @@ _TASK: list[tuple[Callable[[Any], Any], Sequence[Any]]] = []
 
 
 def map_documents(
-    fn: Callable[[T], R], items: Sequence[T], *, jobs: int | None = None
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = None,
+    done: Callable[[T], object] | None = None,
 ) -> list[R | Failure]:
-    """``fn(item)`` for every item, in order, across ``jobs`` processes (default: CPUs)."""
+    """``fn(item)`` for every item, in order, across ``jobs`` processes (default: CPUs).
+
+    ``done(item)`` is called in this process, in order, as each result comes back (a
+    progress bar)."""
     workers = min(jobs if jobs is not None else (os.cpu_count() or 1), len(items))
+    results: list[R | Failure] = []
     if workers <= 1 or len(items) < MIN_ITEMS or _TASK or not _can_fork():
-        return [_call(fn, item) for item in items]
+        for item in items:
+            results.append(_call(fn, item))
+            if done is not None:
+                done(item)
+        return results
     # Several chunks per worker, so one slow document does not leave a worker idle.
     size = max(1, len(items) // (workers * 4))
     chunks = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     _TASK.append((fn, items))
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for part in pool.map(_run_chunk, chunks) for result in part]
+            for indexes, part in zip(chunks, pool.map(_run_chunk, chunks), strict=True):
+                results.extend(part)
+                if done is not None:
+                    for i in indexes:
+                        done(items[i])
+        return results
     finally:
         _TASK.clear()
 

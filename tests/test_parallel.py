@@ -37,3 +37,11 @@ def test_inherits_state_instead_of_pickling_it() -> None:
 
 def test_small_inputs_stay_in_process() -> None:
     assert map_documents(lambda n: os.getpid(), [1, 2], jobs=2) == [os.getpid()] * 2
+
+
+def test_done_is_called_in_order_in_this_process() -> None:
+    seen: list[tuple[int, int]] = []
+    map_documents(
+        lambda n: n, list(range(30)), jobs=2, done=lambda n: seen.append((n, os.getpid()))
+    )
+    assert seen == [(n, os.getpid()) for n in range(30)]
