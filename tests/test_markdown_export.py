@@ -1,5 +1,10 @@
 """Markdown checklists (build/md/): mdformat-stable, front matter, task lists, round trip.
 
+The generator prints mdformat's canonical form itself (mdformat is not run in the
+build): for every corpus document and for punctuation-heavy and random texts, what it
+prints must be what mdformat makes of the fully escaped Markdown, and mdformat must
+change nothing in it.
+
 Round trip: compiling our own Markdown gives the same error entries (message, codes,
 causes, actions), procedures (steps, jumps, commands, fallback), checklists and notes
 as the document it came from, for the seed and every corpus document. Two differences
@@ -17,11 +22,21 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compiler.build import build
 from compiler.compile import compile_sources, compile_text
 from compiler.config import Config
-from compiler.generators.markdown import escape, format_markdown, markdown_path, render_markdown
+from compiler.generators.markdown import (
+    _canonical,
+    _default_vocab,
+    _escaped,
+    escape,
+    format_markdown,
+    markdown_path,
+    render_markdown,
+)
 from compiler.graph import RunbookGraph, build_graph
 from compiler.model import (
     Cause,
@@ -124,6 +139,24 @@ def test_round_trip(corpus: RunbookGraph, path: Path) -> None:
     _, back = round_trip(corpus, doc)
     assert summary(back) == summary(doc)
     assert back.title == doc.title and back.locale == doc.locale and back.date == doc.date
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=corpus_id)
+def test_printed_as_mdformat_prints_it(corpus: RunbookGraph, path: Path) -> None:
+    """Printed directly (no fallback to mdformat), byte for byte what mdformat makes
+    of the same document fully escaped, which is how the checklist used to be made."""
+    doc = corpus.document(corpus_id(path))
+    assert doc is not None
+    assert_printed_as_mdformat(corpus, doc)
+
+
+def assert_printed_as_mdformat(graph: RunbookGraph, doc: Document) -> str:
+    words, vocab = ui_strings(doc.lang, "markdown"), _default_vocab()
+    text = _canonical(graph, doc, words, vocab)
+    assert text is not None, "the canonical printer gave up: mdformat would be run"
+    assert text == format_markdown(_escaped(graph, doc, words, vocab))
+    assert text == render_markdown(graph, doc, words, vocab)
+    return text
 
 
 def test_output_is_mdformat_stable_and_deterministic(corpus_out: Path, tmp_path: Path) -> None:
@@ -293,3 +326,155 @@ def test_hostile_text_round_trips() -> None:
 def test_escape() -> None:
     assert escape("a*b\nc") == "a\\*b\\\nc"
     assert escape("  x  \n\n y ") == "x\\\ny"
+
+
+# -- punctuation: escaped exactly as mdformat escapes it ---------------------------------
+
+PUNCTUATION_TEXTS = [
+    "*a* and **b**",
+    "_x_ snake_case __init__ _",
+    "[a](b) [ref] [x]: y ![img](i.png) !`[a]` ![a]",
+    "<b>bold</b> <https://x.y> a < b",
+    "&amp; &#x41; &#65; &nbsp",
+    "# x",
+    "1. x",
+    "2) y",
+    "- x",
+    "+ x",
+    "* x",
+    "---",
+    "===",
+    "***",
+    "___",
+    "> quote",
+    "`code` `` and a lone ` backtick",
+    "C:\\Program Files\\x and a trailing \\",
+    "a | b | c",
+    "| --- | :-: |",
+    "~~x~~ ~one~",
+    "www.example.com and https://x.y/z_(a) and a@b.co",
+    "[ ] not a box",
+    "[x] nor this",
+    "<!-- comment --> <div>",
+    "tabs\tand  double  spaces",
+    "無効なコンテナーの資格情報が指定されました。[デバイス マネージャー] > [ストレージ]",
+    "「手順 7.」に進みます。＃全角＊強調＊",  # noqa: RUF001  (full-width on purpose)
+]
+
+
+def _punctuation_document(texts: list[str]) -> Document:
+    """``texts`` in every part of a document (headings get them on one line, as the
+    parser gives them)."""
+    lines = "\n".join(texts)
+    one_line = [" ".join(t.split("\n")) for t in texts]
+    items = [Item(text=t, line=5, children=[Item(text=t, line=5)]) for t in texts]
+    steps = [
+        Step(number=n, text=t, line=10 + n, children=[Item(text=t, line=10 + n)])
+        for n, t in enumerate(texts, 1)
+    ]
+    steps.append(
+        Step(
+            number=len(texts) + 1,
+            text=f"{lines}\nIf it is there, go to step 2.",
+            line=9,
+            jumps=[
+                Jump(to=2, condition="If it is there", line=9, kind="back", phrase="go to step 2")
+            ],
+        )
+    )
+    return Document(
+        id="punct",
+        source="punct.md",
+        title="Title " + " ".join(one_line[:6]),
+        description=lines,
+        locale="en-US",
+        sha256="0" * 64,
+        sections=[
+            Section(anchor="errors", title="Errors " + one_line[0], level=2, line=1),
+            Section(anchor="steps", title="Steps " + one_line[1], level=2, line=8),
+            Section(anchor="check", title="Check " + one_line[2], level=2, line=60),
+        ],
+        errors=[
+            ErrorEntry(
+                id=f"e{n}",
+                section="errors",
+                line=2,
+                message=f"Failure {n}.\n{t}",
+                codes=[f"0x8007{n:04d}"],
+                context=t.strip(),
+                causes=[Cause(text=t, line=3)],
+                actions=[Item(text=t, line=4, children=items[:2])],
+            )
+            for n, t in enumerate(texts)
+        ],
+        procedures=[
+            Procedure(
+                id="p",
+                title="Steps",
+                line=9,
+                section="steps",
+                steps=steps,
+                fallback=f"If it still fails, {lines}",
+            )
+        ],
+        checklists=[
+            Checklist(
+                id="c",
+                title="Check",
+                line=61,
+                section="check",
+                items=[
+                    *(ChecklistItem(text=t, line=61, children=items[:1]) for t in texts),
+                    ChecklistItem(
+                        text="Run:",
+                        line=62,
+                        commands=[Command(code="dir C:\\\n```", lang="powershell", line=63)],
+                    ),
+                ],
+            )
+        ],
+        notes=[Note(kind="tip", text=lines, line=7), Note(kind="warning", text=texts[3], line=8)],
+    )
+
+
+def test_punctuation_printed_as_mdformat_and_round_trips() -> None:
+    doc = _punctuation_document(PUNCTUATION_TEXTS)
+    graph = build_graph([doc])
+    text = assert_printed_as_mdformat(graph, doc)
+    assert format_markdown(text) == text
+    back = compile_text(text, doc.source)
+    assert summary(back) == summary(doc)
+    assert back.title == doc.title
+
+
+_PIECES = [
+    *"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+    *" \t\n\u3000\xa0\u2028ax1あ。「」",
+    "  ",
+    "12",
+    "www.x.com",
+    "https://x.y/(a_b)",
+    "a@b.co",
+    "&amp;",
+    "&#x41;",
+    "<b>",
+    "</div>",
+    "<!--",
+    "[ ]",
+    "[x]",
+    "1. ",
+    "- ",
+    "# ",
+    "> ",
+    "---",
+    "===",
+    "| - |",
+    "~~",
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join), max_size=6))
+def test_any_text_printed_as_mdformat(texts: list[str]) -> None:
+    """Whatever the text, the printer gives mdformat's output."""
+    doc = _punctuation_document([*texts, "a", "b", "c", "d"])
+    assert_printed_as_mdformat(build_graph([doc]), doc)

@@ -3,28 +3,49 @@
 For wikis and tickets: front matter with the source and its hash, error entries as
 headings with labelled parts and ``- [ ]`` task items for causes and actions,
 procedures as numbered task lists whose jumps are written out (in bold), checklists,
-notes as GitHub alerts. Formatted by mdformat (frontmatter, gfm, gfm_alerts) so the
-output is stable and diff-friendly.
+notes as GitHub alerts. The output is mdformat's canonical form (frontmatter, gfm,
+gfm_alerts), so it is stable and diff-friendly; it is printed directly by
+:mod:`compiler.markdown_print` (mdformat itself only for rare texts it cannot print).
 
 It is written so that our own parser reads it back to the same runbook: the labels are
 the vocabulary's (``**Error message:**``, ``**原因:**`` …), every section is a level-2
 heading (no nesting that could fold one part into another), and text is escaped
-Markdown. ``tests/test_markdown_export.py`` compiles every output again and compares.
+Markdown. ``tests/test_markdown_export.py`` compiles every output again and compares,
+and checks that mdformat would change nothing.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
-import mdformat
-
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
+from compiler.markdown_print import (
+    BREAK,
+    Alert,
+    Block,
+    Code,
+    Emph,
+    Fence,
+    FrontMatter,
+    Heading,
+    Inline,
+    ListBlock,
+    ListItem,
+    Para,
+    Text,
+    normalise,
+    plain,
+    print_canonical,
+    print_escaped,
+    task_item,
+)
+from compiler.markdown_print import escape as escape  # this module's API since before
+from compiler.markdown_print import format_markdown as format_markdown
 from compiler.model import (
     Checklist,
     Command,
@@ -45,16 +66,11 @@ from compiler.powershell.commands import text_without_commands
 from compiler.strings import ui_strings
 
 OUTPUT_DIR = "md"
-EXTENSIONS = frozenset({"frontmatter", "gfm", "gfm_alerts"})
-OPTIONS = {"number": True, "wrap": "keep"}
-FORMAT_LIMIT = 400_000
-"""Characters of generated Markdown above which mdformat is not run."""
 HEADING_WIDTH = 90
 """Longest entry heading (characters) taken from a message, cut at a word boundary."""
 ALERTS = {"note": "NOTE", "tip": "TIP", "important": "IMPORTANT", "warning": "WARNING",
           "caution": "CAUTION"}  # fmt: skip
 
-_PUNCTUATION = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
 _UNSAFE_PATH = re.compile(r"[^\w.\-]", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[。\uff0e！？])|(?<=[.!?])\s")
 
@@ -81,8 +97,9 @@ class MarkdownGenerator:
         def render(doc: Document) -> str:
             return render_markdown(graph, doc, ui_strings(doc.lang, "markdown", extra), vocab)
 
-        # mdformat is most of this format's time: documents are formatted side by side.
-        texts = map_documents(render, [doc for doc, _ in todo], jobs=ctx.jobs)
+        # In this process: printing takes a few ms a document, less than forking
+        # workers costs (a document that needs mdformat is rare).
+        texts = map_documents(render, [doc for doc, _ in todo], jobs=1)
         for (doc, path), text in zip(todo, texts, strict=True):
             if isinstance(text, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(
@@ -93,14 +110,6 @@ class MarkdownGenerator:
                     "md",
                 )
                 continue
-            if len(text) > FORMAT_LIMIT:
-                ctx.diags.warning(
-                    doc.source,
-                    1,
-                    f"the Markdown checklist is {len(text):,} characters: written without "
-                    "mdformat's formatting (too large to format in reasonable time)",
-                    "md-size",
-                )
             ctx.writer.write_text(path, text)
 
 
@@ -112,16 +121,12 @@ def markdown_path(doc_id: str) -> str:
 def render_markdown(
     graph: RunbookGraph, doc: Document, words: dict[str, str], vocab: Vocabulary | None = None
 ) -> str:
-    """The formatted Markdown for ``doc``."""
-    writer = _Writer(graph, doc, words, vocab or _default_vocab())
-    text = writer.document()
-    # mdformat slows down faster than linearly on huge documents (a 10 MB one takes
-    # minutes); past the limit the checklist is written as generated, unformatted.
-    return format_markdown(text) if len(text) <= FORMAT_LIMIT else text
-
-
-def format_markdown(text: str) -> str:
-    return mdformat.text(text, extensions=EXTENSIONS, options=OPTIONS)
+    """The formatted Markdown for ``doc``: mdformat's canonical form."""
+    blocks = _Writer(graph, doc, words, vocab or _default_vocab()).document()
+    text = print_canonical(blocks)
+    if text is None:  # rare text the canonical printer cannot match: let mdformat do it
+        text = format_markdown(print_escaped(blocks))
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -129,24 +134,19 @@ def _default_vocab() -> Vocabulary:
     return build_vocabulary()
 
 
+def _canonical(
+    graph: RunbookGraph, doc: Document, words: dict[str, str], vocab: Vocabulary
+) -> str | None:
+    """The canonical Markdown printed directly, or None where mdformat is needed."""
+    return print_canonical(_Writer(graph, doc, words, vocab).document())
+
+
+def _escaped(graph: RunbookGraph, doc: Document, words: dict[str, str], vocab: Vocabulary) -> str:
+    """The same document fully escaped: what mdformat formats in the fallback."""
+    return print_escaped(_Writer(graph, doc, words, vocab).document())
+
+
 # -- text ----------------------------------------------------------------------
-
-
-def escape(text: str, *, strip: bool = True) -> str:
-    """Plain text as Markdown that reads back as the same text.
-
-    Every ASCII punctuation character is backslash-escaped (mdformat drops the escapes
-    that are not needed); a line break becomes a hard break. ``strip=False`` keeps the
-    spaces at the ends (a piece of a line).
-    """
-    if strip:
-        text = _normalise(text)
-    return "\\\n".join(_PUNCTUATION.sub(r"\\\1", line) for line in text.split("\n"))
-
-
-def _normalise(text: str) -> str:
-    """Lines stripped, empty ones dropped (what the parser makes of any text)."""
-    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
 def _sentence_end(text: str, pos: int) -> int:
@@ -155,10 +155,6 @@ def _sentence_end(text: str, pos: int) -> int:
     if m is None:
         return len(text)
     return m.start() if m.group() == "\n" else m.end()
-
-
-def indent(text: str, prefix: str) -> str:
-    return "\n".join(prefix + line if line else "" for line in text.split("\n"))
 
 
 def _first_sentence(text: str) -> str:
@@ -175,23 +171,19 @@ def _first_sentence(text: str) -> str:
     return cut.rstrip(" 、，,:：") + "…"
 
 
-def _fence(command: Command) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", command.code)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{command.lang or ''}\n{command.code.rstrip()}\n{ticks}"
-
-
 # -- structure -------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _Block:
+class _Placed:
     line: int
     kind: str
     obj: ErrorEntry | Procedure | Checklist | Note
 
 
 class _Writer:
+    """The block tree of a document's checklist."""
+
     def __init__(
         self, graph: RunbookGraph, doc: Document, words: dict[str, str], vocab: Vocabulary
     ) -> None:
@@ -203,18 +195,19 @@ class _Writer:
     def word(self, key: str) -> str:
         return self.words.get(key, key)
 
-    def document(self) -> str:
+    def document(self) -> list[Block]:
         doc = self.doc
-        out = [self.front_matter(), f"# {escape(doc.title)}"]
+        out: list[Block] = [self.front_matter(), Heading(1, plain(doc.title))]
         if doc.description:
-            out.append(escape(doc.description))
+            out.append(Para(plain(doc.description)))
         source = self.word("generated_from").replace("{source}", doc.source)
-        out.append(f"*{escape(source)}* (`sha256:{doc.sha256 or '-'}`)")
+        sha = Code(f"sha256:{doc.sha256 or '-'}")
+        out.append(Para([Emph("*", tuple(plain(source))), Text(" ("), sha, Text(")")]))
         for title, blocks in self.sections():
             out.extend(self.section(title, blocks))
-        return "\n\n".join(out) + "\n"
+        return out
 
-    def front_matter(self) -> str:
+    def front_matter(self) -> FrontMatter:
         doc = self.doc
         fields: dict[str, str | None] = {
             "title": doc.title,
@@ -225,26 +218,25 @@ class _Writer:
             "sha256": doc.sha256,
             "runbook": doc.id,
         }
-        lines = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items() if v]
-        return "---\n" + "\n".join(lines) + "\n---"
+        return FrontMatter({k: v for k, v in fields.items() if v})
 
-    def sections(self) -> Iterator[tuple[str, list[_Block]]]:
+    def sections(self) -> Iterator[tuple[str, list[_Placed]]]:
         """(section title, its blocks in source order), for sections that hold any."""
         doc = self.doc
         anchors = {s.anchor: s for s in doc.sections}
-        blocks: dict[str, list[_Block]] = {}
+        blocks: dict[str, list[_Placed]] = {}
 
-        def add(anchor: str, block: _Block) -> None:
+        def add(anchor: str, block: _Placed) -> None:
             blocks.setdefault(anchor if anchor in anchors else "", []).append(block)
 
         for entry in doc.errors:
-            add(entry.section, _Block(entry.line, "entry", entry))
+            add(entry.section, _Placed(entry.line, "entry", entry))
         for proc in doc.procedures:
-            add(proc.section, _Block(proc.line, "procedure", proc))
+            add(proc.section, _Placed(proc.line, "procedure", proc))
         for checklist in doc.checklists:
-            add(checklist.section, _Block(checklist.line, "checklist", checklist))
+            add(checklist.section, _Placed(checklist.line, "checklist", checklist))
         for note in doc.notes:
-            add(self.section_at(note.line), _Block(note.line, "note", note))
+            add(self.section_at(note.line), _Placed(note.line, "note", note))
         if "" in blocks:
             yield doc.title, sorted(blocks[""], key=lambda b: b.line)
         for section in doc.sections:
@@ -259,7 +251,7 @@ class _Writer:
             current = section
         return current.anchor if current else ""
 
-    def section(self, title: str, blocks: list[_Block]) -> list[str]:
+    def section(self, title: str, blocks: list[_Placed]) -> list[Block]:
         notes = [self.note(b.obj) for b in blocks if isinstance(b.obj, Note)]
         items = [b for b in blocks if b.kind != "note"]
         if len(items) == 1 and self.heading_fits(title, items[0].obj):
@@ -270,8 +262,8 @@ class _Writer:
                 if isinstance(b.obj, Note) and b.line < items[0].line
             ]
             after = notes[len(before) :]
-            return [f"## {escape(title)}", *before, *self.block(items[0], None), *after]
-        out = [f"## {escape(self.safe_title(title))}", *notes]
+            return [Heading(2, plain(title)), *before, *self.block(items[0], None), *after]
+        out: list[Block] = [Heading(2, plain(self.safe_title(title))), *notes]
         seen: dict[str, int] = {}
         for index, block in enumerate(items, 1):
             heading = self.heading(block, index)
@@ -306,7 +298,7 @@ class _Writer:
             return title
         return f"{self.word('section')}: {title}"
 
-    def heading(self, block: _Block, index: int) -> str:
+    def heading(self, block: _Placed, index: int) -> str:
         obj = block.obj
         if isinstance(obj, ErrorEntry):
             text = _first_sentence(obj.message)
@@ -319,8 +311,8 @@ class _Writer:
             return self.safe_title(f"{self.word('checklist')}: {obj.title}")
         return ""
 
-    def block(self, block: _Block, heading: str | None) -> list[str]:
-        out = [f"### {escape(heading)}"] if heading else []
+    def block(self, block: _Placed, heading: str | None) -> list[Block]:
+        out: list[Block] = [Heading(3, plain(heading))] if heading else []
         obj = block.obj
         if isinstance(obj, ErrorEntry):
             out.extend(self.entry(obj))
@@ -332,57 +324,63 @@ class _Writer:
 
     # -- parts -------------------------------------------------------------------
 
-    def label(self, key: str, value: str = "") -> str:
-        text = f"**{escape(self.word(key))}:**"
-        return f"{text} {value}" if value else text
+    def label(self, key: str, value: list[Inline] | None = None) -> list[Inline]:
+        strong = Emph("**", (*plain(self.word(key)), Text(":")))
+        return [strong, Text(" "), *value] if value else [strong]
 
-    def entry(self, entry: ErrorEntry) -> list[str]:
-        out = []
+    def entry(self, entry: ErrorEntry) -> list[Block]:
+        out: list[Block] = []
         if entry.context:
-            out.append(f"*{escape(self.word('context'))}: {escape(entry.context)}*")
-        out.append(self.label("error_message", escape(entry.message)))
+            words = (*plain(self.word("context")), Text(": "), *plain(entry.context))
+            out.append(Para([Emph("*", words)]))
+        out.append(Para(self.label("error_message", plain(entry.message))))
         if entry.codes:
-            out.append("\\\n".join(self.label("error_code", f"`{c}`") for c in entry.codes))
+            codes: list[Inline] = []
+            for n, code in enumerate(entry.codes):
+                codes.extend([BREAK] if n else [])
+                codes.extend(self.label("error_code", [Code(code)]))
+            out.append(Para(codes))
         if entry.causes:
-            out.append(self.label("cause"))
-            out.append("\n".join(self.task(c.text, [], "- ") for c in entry.causes))
-        out.append(self.label("resolution"))
-        out.append("\n".join(self.task(a.text, a.children, "- ") for a in entry.actions) or "-")
+            out.append(Para(self.label("cause")))
+            out.append(ListBlock([self.task(c.text, []) for c in entry.causes], tight=True))
+        out.append(Para(self.label("resolution")))
+        actions = [self.task(a.text, a.children) for a in entry.actions]
+        out.append(ListBlock(actions or [ListItem([])], tight=True))  # "-": no action known
         return out
 
-    def task(self, text: str, children: list[Item], marker: str) -> str:
-        pad = " " * len(marker)
-        body = escape(text) or escape(self.word("empty"))
-        lines = [f"{marker}[ ] {indent(body, pad + '    ').lstrip()}"]
-        for child in children:
-            lines.append(indent(self.task(child.text, child.children, "- "), pad))
-        return "\n".join(lines)
+    def task(self, text: str, children: list[Item]) -> ListItem:
+        body = plain(text) or plain(self.word("empty"))
+        nested = [self.task(child.text, child.children) for child in children]
+        return task_item(body, [ListBlock(nested, tight=True)] if nested else [])
 
-    def procedure(self, proc: Procedure) -> list[str]:
-        steps = [self.step(proc, step) for step in proc.steps]
-        out = ["\n".join(steps) if all("\n\n" not in s for s in steps) else "\n\n".join(steps)]
+    def procedure(self, proc: Procedure) -> list[Block]:
+        if not proc.steps:
+            return [Para(plain(proc.fallback))] if proc.fallback else []
+        # a step with a command block has blank lines in it: the list is loose
+        loose = any(step.commands for step in proc.steps)
+        steps = [self.step(step) for step in proc.steps]
+        out: list[Block] = [
+            ListBlock(steps, tight=not loose, numbers=[s.number for s in proc.steps])
+        ]
         if proc.fallback:
-            out.append(escape(proc.fallback))
+            out.append(Para(plain(proc.fallback)))
         return out
 
-    def step(self, proc: Procedure, step: Step) -> str:
-        marker = f"{step.number}. "
-        pad = " " * len(marker)
+    def step(self, step: Step) -> ListItem:
         text = text_without_commands(step.text, step.commands)
-        lines = [f"{marker}[ ] {indent(self.with_jumps(text, step.jumps), pad + '    ').lstrip()}"]
-        extra = [self.fence_block(c, pad) for c in step.commands]
-        extra.extend(indent(self.task(c.text, c.children, "- "), pad) for c in step.children)
-        if step.commands:
-            return "\n\n".join([*lines, *extra])
-        return "\n".join([*lines, *extra])
+        rest: list[Block] = [self.fence(c) for c in step.commands]
+        children = [self.task(c.text, c.children) for c in step.children]
+        if children:  # after a command block, blank lines between them too
+            rest.append(ListBlock(children, tight=not step.commands or len(children) == 1))
+        return task_item(self.with_jumps(text, step.jumps), rest)
 
-    def with_jumps(self, text: str, jumps: list[Jump]) -> str:
-        """``text`` escaped, each jump ("見つかった場合は、手順 7. に進みます。") in bold.
+    def with_jumps(self, text: str, jumps: list[Jump]) -> list[Inline]:
+        """``text``, each jump ("見つかった場合は、手順 7. に進みます。") in bold.
 
         Only spans between spaces (or the ends) are bolded: CommonMark's flanking rules
         would otherwise leave the asterisks as text next to punctuation.
         """
-        text = _normalise(text)
+        text = normalise(text)
         spans: list[tuple[int, int]] = []
         for jump in jumps:
             start = text.find(jump.phrase) if jump.phrase else -1
@@ -397,29 +395,31 @@ class _Writer:
             )
             if whole and "\n" not in text[start:end] and text[start:end].strip():
                 spans.append((start, end))
-        out, pos = [], 0
+        out: list[Inline] = []
+        pos = 0
         for start, end in sorted(spans):
             if start >= pos:
-                out += [escape(text[pos:start], strip=False), "**", escape(text[start:end]), "**"]
+                out.extend(plain(text[pos:start], strip=False))
+                out.append(Emph("**", tuple(plain(text[start:end]))))
                 pos = end
-        out.append(escape(text[pos:], strip=False))
-        return "".join(out)
+        out.extend(plain(text[pos:], strip=False))
+        return out
 
-    def fence_block(self, command: Command, pad: str) -> str:
-        return indent(_fence(command), pad)
-
-    def checklist(self, checklist: Checklist) -> list[str]:
+    def checklist(self, checklist: Checklist) -> list[Block]:
         items = []
         for item in checklist.items:
             text = text_without_commands(item.text, item.commands)
-            head = self.task(text, item.children, "- ")
-            if item.commands:
-                head = "\n\n".join([head, *(self.fence_block(c, "  ") for c in item.commands)])
-            items.append(head)
-        sep = "\n\n" if any(i.commands for i in checklist.items) else "\n"
-        return [sep.join(items)]
+            task = self.task(text, item.children)
+            task.blocks.extend(self.fence(c) for c in item.commands)
+            items.append(task)
+        if not items:
+            return []
+        return [ListBlock(items, tight=not any(i.commands for i in checklist.items))]
 
-    def note(self, note: Note) -> str:
-        kind = ALERTS.get(note.kind, "NOTE")
-        body = escape(note.text) or escape(self.word(note.kind))
-        return f"> [!{kind}]\n" + indent(body, "> ")
+    def note(self, note: Note) -> Alert:
+        body = plain(note.text) or plain(self.word(note.kind))
+        return Alert(ALERTS.get(note.kind, "NOTE"), [Para(body)])
+
+    @staticmethod
+    def fence(command: Command) -> Fence:
+        return Fence(command.lang or "", command.code.rstrip() + "\n")
