@@ -29,6 +29,7 @@ from compiler.writer import Writer
 
 if TYPE_CHECKING:
     from compiler.compile import Compilation
+    from compiler.generators.base import Generator
 
 # The parser, the graph and the generators are imported by the build that needs them:
 # a build with nothing to do (compiler.uptodate) runs without them.
@@ -112,17 +113,50 @@ def _full_build(
     force: bool,
     progress: Progress | None,
 ) -> BuildResult:
-    from compiler.cache import ParseCache, compiler_fingerprint
-    from compiler.compile import compile_sources
-    from compiler.diff import diff_exports, render_markdown
-    from compiler.generators.base import BuildContext, available_formats, get_generator
-    from compiler.generators.json_export import export
+    from compiler.generators.base import PREPARE_FIRST, available_formats, get_generator
 
     unknown = sorted(set(formats or ()) - set(available_formats()))
     if unknown:
         raise UnknownFormatError(
             f"unknown format(s) {', '.join(unknown)}; available: {', '.join(available_formats())}"
         )
+    wanted = formats or _default_formats(config)
+    generators: dict[str, Generator] = {}
+    try:
+        # Formats that load something slow in other processes start it now, while this
+        # one parses (the PDF format's WeasyPrint workers).
+        first = [name for name in PREPARE_FIRST if name in wanted]
+        for name in [*first, *(name for name in wanted if name not in first)]:
+            generators[name] = generator = get_generator(name)
+            prepare = getattr(generator, "prepare", None)
+            if prepare is not None:
+                prepare(config, source, out, jobs)
+        generators = {name: generators[name] for name in wanted}
+        return _build_with(generators, source, out, config, request, jobs, force, progress)
+    finally:
+        for generator in generators.values():
+            release = getattr(generator, "release", None)
+            if release is not None:
+                release()
+
+
+def _build_with(
+    generators: dict[str, Generator],
+    source: Path,
+    out: Path,
+    config: Config,
+    request: str,
+    jobs: int | None,
+    force: bool,
+    progress: Progress | None,
+) -> BuildResult:
+    from compiler.cache import ParseCache, compiler_fingerprint
+    from compiler.compile import compile_sources
+    from compiler.diff import diff_exports, render_markdown
+    from compiler.generators.base import BuildContext
+    from compiler.generators.json_export import export
+
+    wanted = list(generators)
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
     previous_manifest = load_manifest(out)
@@ -149,7 +183,6 @@ def _full_build(
         tools=tools_fingerprint(),
     )
     the_plan = plan(previous_manifest, manifest, force=force)
-    wanted = formats or _default_formats(config)
     ctx = BuildContext(
         config=config,
         writer=writer,
@@ -166,9 +199,10 @@ def _full_build(
     failed = False
     report.start(len(wanted), "write")
     clock.lap("change report")
-    for name in wanted:
+    # Formats that hand their work to other processes first: it runs beside the others.
+    for name in sorted(wanted, key=lambda n: not getattr(generators[n], "early", False)):
         report.advance(name)
-        generator = get_generator(name)
+        generator = generators[name]
         try:
             generator.generate(compilation.graph, ctx)
         except Exception as exc:  # a bug in one format must not lose the others

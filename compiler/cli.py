@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -262,4 +263,10 @@ def _one_line(text: str) -> str:
 
 
 def main() -> None:
-    sys.exit(run())
+    status = run()
+    # The build leaves millions of objects behind: freeing them one by one at exit takes
+    # a quarter of a second after all the work is done and every file is closed. Flush
+    # what is printed, then leave without the interpreter's teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 from xml.etree import ElementTree
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from compiler.config import Config
 from compiler.diff import DocumentDiff
-from compiler.generators.base import BuildContext, register
+from compiler.generators.base import BuildContext, edited_sources, register
 from compiler.graph import RunbookGraph
 from compiler.html import search
 from compiler.html.pages import (
@@ -62,12 +63,28 @@ CODES_JS = "codes.js"
 class HtmlGenerator:
     name: ClassVar[str] = FORMAT
 
+    def __init__(self) -> None:
+        self._warm: search.WarmService | None = None
+
+    def prepare(self, config: Config, source: Path, out: Path, jobs: int | None) -> None:
+        """An edited document in Japanese (or another language Pagefind segments with a
+        dictionary): start Pagefind and load that dictionary now (see
+        :class:`search.WarmService`), so the index is not waited for at the end."""
+        language = _segmented_language(edited_sources(source, out))
+        if language is not None:
+            self._warm = search.prestart(out / OUT, language)
+
+    def release(self) -> None:
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
+
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         # No document, template or setting changed: the site is as it was, but for the
         # change report, which now says that nothing changed.
         unchanged = ctx.keep_all(f"{OUT}/", but=frozenset({f"{OUT}/{CHANGES_PAGE}"}))
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
-        env = make_environment(extra)
+        env = make_environment(extra, ctx.template_cache())
         docs = graph.documents()
         site = Site(
             graph=graph,
@@ -136,7 +153,8 @@ class HtmlGenerator:
         searchable = [page_path(doc.id) for doc in docs] + [
             code_page(c.code) for c in graph.codes()
         ]
-        _index(ctx, docs, searchable, fresh if previous_keys else None)
+        warm, self._warm = self._warm, None
+        _index(ctx, docs, searchable, fresh if previous_keys else None, warm)
 
 
 PAGE_KEYS = ".cache/html-pages.json"
@@ -187,17 +205,38 @@ def _strings(lang: str, *, extra: Path | None) -> dict[str, str]:
     return ui_strings(lang, "html", extra)
 
 
-def make_environment(extra: Path | None) -> Environment:
+def make_environment(extra: Path | None, cache: BytecodeCache | None = None) -> Environment:
     """One Jinja environment per build: admin templates first, autoescape everywhere."""
     loaders = [FileSystemLoader(str(folder)) for folder in template_dirs(FORMAT, extra)]
     return Environment(
         loader=ChoiceLoader(loaders),
+        bytecode_cache=cache,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+def _segmented_language(paths: Sequence[Path]) -> str | None:
+    """The first language among ``paths``' texts that Pagefind segments with a
+    dictionary (by script: kana is Japanese, Han alone Chinese), or None."""
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for pattern, language in ((_KANA, "ja"), (_HANGUL, "ko"), (_HAN, "zh"), (_THAI, "th")):
+            if pattern.search(text):
+                return language
+    return None
 
 
 def _write_page(ctx: BuildContext, path: str, html: str) -> None:
@@ -412,12 +451,18 @@ def _copy_images(ctx: BuildContext, site: Site) -> None:
 
 
 def _index(
-    ctx: BuildContext, docs: Sequence[Document], pages: list[str], fresh: set[str] | None
+    ctx: BuildContext,
+    docs: Sequence[Document],
+    pages: list[str],
+    fresh: set[str] | None,
+    warm: search.WarmService | None = None,
 ) -> None:
     """Start Pagefind on the shards holding ``fresh`` pages (all when None); the other
     formats are written meanwhile, and the build waits for it before it finishes."""
     language = search.index_language(doc.lang for doc in docs)
-    handle = search.start_index(ctx.writer.root / OUT, pages, fresh, force_language=language)
+    handle = search.start_index(
+        ctx.writer.root / OUT, pages, fresh, force_language=language, warm=warm
+    )
 
     def finish() -> None:
         result = handle.wait()

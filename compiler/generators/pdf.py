@@ -22,15 +22,18 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
+
+from compiler.config import Config
 from compiler.flowchart import FlowchartError, procedure_dot, render_svg, svg_size
-from compiler.generators.base import BuildContext, register
+from compiler.generators.base import BuildContext, edited_sources, register
 from compiler.graph import RunbookGraph
 from compiler.model import Document, Procedure, Step
 from compiler.pdf.printhtml import (
@@ -88,15 +91,45 @@ class Timings:
 @register("pdf")
 class PdfGenerator:
     name: ClassVar[str] = "pdf"
+    early: ClassVar[bool] = True
+    """Generated before the other formats: the layouts are made by worker processes
+    while the build writes the other formats, and collected by a finisher."""
 
     def __init__(self, *, workers: int | None = None) -> None:
         self.workers = workers
         self.timings = Timings()
+        self._pool: RenderPool | None = None
+
+    def prepare(self, config: Config, source: Path, out: Path, jobs: int | None) -> None:
+        """Start the WeasyPrint workers now, before the build parses anything: loading
+        WeasyPrint, its fonts and the stylesheet takes a worker 0.7 s, as long as the rest
+        of a one-document rebuild. As many as the sources edited since the last build
+        can keep busy (a guess from modification times; more are started if needed)."""
+        workers = self.workers if self.workers is not None else jobs
+        extra_dir = config.path(config.templates) if config.templates else None
+        css, folder = load_stylesheet(extra_dir)
+        self._pool = RenderPool(
+            workers or os.cpu_count() or 1, css, str(folder) if folder else None
+        )
+        self._pool.start(len(edited_sources(source, out)))
+
+    def release(self) -> None:
+        """Stop the workers :meth:`prepare` started if :meth:`generate` never took them."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         self.timings = Timings()
         workers = self.workers if self.workers is not None else ctx.jobs
-        _PdfBuild(graph, ctx, workers, self.timings).run()
+        pool, self._pool = self._pool, None
+        build = _PdfBuild(graph, ctx, workers, self.timings, pool=pool)
+        try:
+            build.start()
+        except BaseException:
+            build.pool.close()
+            raise
+        ctx.finishers.append(build.finish)
 
 
 @dataclass(slots=True)
@@ -113,7 +146,13 @@ class _Runbook:
 
 class _PdfBuild:
     def __init__(
-        self, graph: RunbookGraph, ctx: BuildContext, workers: int | None, timings: Timings
+        self,
+        graph: RunbookGraph,
+        ctx: BuildContext,
+        workers: int | None,
+        timings: Timings,
+        *,
+        pool: RenderPool | None = None,
     ) -> None:
         self.graph = graph
         self.ctx = ctx
@@ -121,7 +160,7 @@ class _PdfBuild:
         self.timings = timings
         config = ctx.config
         self.extra_dir = config.path(config.templates) if config.templates else None
-        self.env = make_environment(self.extra_dir)
+        self.env = make_environment(self.extra_dir, ctx.template_cache())
         self.css, css_folder = load_stylesheet(self.extra_dir)
         self.css_folder = str(css_folder) if css_folder else None
         self.source_root = ctx.source_root.resolve()
@@ -129,23 +168,41 @@ class _PdfBuild:
         self.book_lang = config.default_locale.split("-")[0].lower() or "en"
         self.store = LayoutStore(ctx.writer.root / STORE_DIR)
         self.settings = _settings_fingerprint(self.extra_dir, self.css)
-        self.pool = RenderPool(workers or os.cpu_count() or 1, self.css, self.css_folder)
-        """Every layout of this build is made there (forked when the first is needed)."""
+        self.pool = pool or RenderPool(workers or os.cpu_count() or 1, self.css, self.css_folder)
+        """Every layout of this build is made there (started when the first is needed,
+        unless the build started it already)."""
+        self.runbooks: list[_Runbook] = []
+        self._pending: Iterator[tuple[int, Rendered | str]] = iter(())
+        self._ready: list[_Runbook] = []
+        self._start = 0.0
 
     # -- the whole build -----------------------------------------------------------------
     def run(self) -> None:
-        with self.pool:
-            self._run()
+        self.start()
+        self.finish()
 
-    def _run(self) -> None:
-        start = time.perf_counter()
+    def start(self) -> None:
+        """Hand every layout this build needs to the workers (they work while the build
+        goes on with other formats)."""
+        self._start = time.perf_counter()
         docs = self.graph.documents()
-        runbooks = [self._plan(doc) for doc in docs]
+        self.runbooks = [self._plan(doc) for doc in docs]
         # Every document to be rewritten (--force, a new compiler or templates): start afresh.
         fresh = self.ctx.changed is None or (bool(docs) and len(self.ctx.changed) >= len(docs))
         if fresh:
             self.store.forget()
-        self._layout([r for r in runbooks if not self._reuse(r)])
+        self._submit_layouts([r for r in self.runbooks if not self._reuse(r)])
+
+    def finish(self) -> None:
+        """Collect the layouts, write the runbooks' PDFs and the handbook."""
+        try:
+            self._finish()
+        finally:
+            self.pool.close()
+
+    def _finish(self) -> None:
+        runbooks = self.runbooks
+        self._collect_layouts()
         for r in runbooks:
             for line, message, rule in r.notes:
                 self.ctx.diags.warning(r.doc.source, line, message, rule)
@@ -167,7 +224,7 @@ class _PdfBuild:
                 )
         self.timings.handbook = time.perf_counter() - book_start
         self.store.save_index({r.doc.id for r in runbooks})
-        self.timings.total = time.perf_counter() - start
+        self.timings.total = time.perf_counter() - self._start
 
     def _failed(self, doc: Document, why: str) -> None:
         self.ctx.diags.error(
@@ -238,8 +295,9 @@ class _PdfBuild:
             figures=figure_list,
         )
 
-    def _layout(self, todo: Sequence[_Runbook]) -> None:
-        """Lay out every runbook in ``todo`` (across processes) and store the layouts."""
+    def _submit_layouts(self, todo: Sequence[_Runbook]) -> None:
+        """Give every runbook in ``todo`` to the workers to lay out (see
+        :meth:`_collect_layouts`)."""
         if not todo:
             return
         self.pool.start(len(todo))  # the workers load WeasyPrint while the HTML is made
@@ -277,7 +335,14 @@ class _PdfBuild:
             jobs.append(Job(html, self.css, self.roots, self.css_folder))
             ready.append(r)
         del views, figures
-        for i, result in self.pool.render(jobs):
+        self._ready = ready
+        self._pending = self.pool.render(jobs)
+
+    def _collect_layouts(self) -> None:
+        """Store each layout :meth:`_submit_layouts` asked for, as it comes back."""
+        ready, self._ready = self._ready, []
+        pending, self._pending = self._pending, iter(())
+        for i, result in pending:
             r = ready[i]
             if isinstance(result, str):
                 self._failed(r.doc, result)
@@ -327,29 +392,35 @@ class _PdfBuild:
         """Its layout (read from the store, not kept); without ``pdf``, all but the bytes."""
         return r.rendered if r.rendered is not None else self.store.get(r.key, pdf=pdf)
 
-    def _part_key(self, html: str) -> str:
-        return hashlib.sha256(
-            (self.settings + "\0" + html + "\0" + self.css).encode("utf-8")
-        ).hexdigest()
+    def _template_part(self, template: str, **data: Any) -> tuple[str, Callable[[], str]]:
+        """A handbook part or folio sheet made from ``template`` and ``data``: its key (a
+        hash of the data, the templates and the stylesheet, so a build whose book did not
+        change renders no template) and how to make its HTML."""
+        digest = hashlib.sha256()
+        for part in (self.settings, self.css, template):
+            digest.update(part.encode("utf-8") + b"\0")
+        digest.update(orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
+        return digest.hexdigest(), lambda: self.env.get_template(template).render(**data)
 
-    def _render_part(self, html: str) -> tuple[str, Rendered]:
-        """A handbook part or a folio sheet, laid out once for this exact HTML: its key too
-        (the layout's ``pdf`` is empty when it was stored before: see :meth:`_book_part`)."""
-        ((key, rendered),) = self._render_parts([html])
-        return key, rendered
+    def _render_part(self, key: str, html: Callable[[], str]) -> Rendered:
+        """Part ``key``, laid out once from ``html()`` (the layout's ``pdf`` is empty when it
+        was stored before: see :meth:`_book_part`)."""
+        ((_, rendered),) = self._render_parts([(key, html)])
+        return rendered
 
-    def _render_parts(self, htmls: Sequence[str]) -> list[tuple[str, Rendered]]:
-        """:meth:`_render_part` for each of ``htmls``; those not stored laid out in parallel."""
-        keys = [self._part_key(html) for html in htmls]
+    def _render_parts(
+        self, parts: Sequence[tuple[str, Callable[[], str]]]
+    ) -> list[tuple[str, Rendered]]:
+        """:meth:`_render_part` for each of ``parts``; those not stored laid out in parallel."""
         found: dict[str, Rendered] = {}
-        todo: dict[str, str] = {}
-        for key, html in zip(keys, htmls, strict=True):
+        todo: dict[str, Callable[[], str]] = {}
+        for key, html in parts:
             cached = self.store.get(key, pdf=False) if self.store.has(key) else None
             if cached is not None:
                 found[key] = cached
             else:
                 todo.setdefault(key, html)
-        jobs = [Job(html, self.css, (), self.css_folder) for html in todo.values()]
+        jobs = [Job(html(), self.css, (), self.css_folder) for html in todo.values()]
         todo_keys = list(todo)
         for i, result in self.pool.render(jobs):
             if isinstance(result, str):
@@ -357,7 +428,7 @@ class _PdfBuild:
             key = todo_keys[i]
             self.store.put(key, result)
             found[key] = result
-        return [(key, found[key]) for key in keys]
+        return [(key, found[key]) for key, _ in parts]
 
     def _book_part(self, key: str, rendered: Rendered, *, forms: bool = False) -> BookPart:
         """Layout ``key`` prepared for the handbook: made once, then kept in the store, so a
@@ -385,25 +456,23 @@ class _PdfBuild:
         return BookPart(head or prepared.head, blob, rendered.bookmarks)
 
     def _folios(self, texts: Sequence[tuple[str, bool]]) -> tuple[str, Rendered]:
-        html = self.env.get_template("folios.html.j2").render(
-            lang=self.book_lang, folios=[{"text": t, "wide": w} for t, w in texts]
-        )
-        key, rendered = self._render_part(html)
+        key, html = self._folio_sheet(texts)
+        rendered = self._render_part(key, html)
         if not rendered.pdf:
             rendered = self.store.get(key) or rendered
         return key, rendered
+
+    def _folio_sheet(self, texts: Sequence[tuple[str, bool]]) -> tuple[str, Callable[[], str]]:
+        folios = [{"text": t, "wide": w} for t, w in texts]
+        return self._template_part("folios.html.j2", lang=self.book_lang, folios=folios)
 
     def _folio_sheets(self, texts: Sequence[tuple[str, bool]]) -> list[tuple[str, Rendered]]:
         """The handbook's folios, in sheets of :data:`FOLIO_SHEET` pages: a sheet of
         3,000 pages takes WeasyPrint 20 s and 450 MB; sheets take a bounded amount of
         memory each, and are laid out in parallel."""
-        template = self.env.get_template("folios.html.j2")
         return self._render_parts(
             [
-                template.render(
-                    lang=self.book_lang,
-                    folios=[{"text": t, "wide": w} for t, w in texts[at : at + FOLIO_SHEET]],
-                )
+                self._folio_sheet(texts[at : at + FOLIO_SHEET])
                 for at in range(0, len(texts), FOLIO_SHEET)
             ]
         )
@@ -475,15 +544,13 @@ class _PdfBuild:
         lines = sum(1 + len(part["sections"]) for part in static["toc"]) + 1
         front_pages = 1 + max(1, -(-(lines + 4) // TOC_LINES))
         for _ in range(FRONT_PASSES):
-            front_key, front = self._render_part(
-                self._book_html("front.html.j2", static, s, front_pages)
-            )
+            front_key, front_html = self._book_html("front.html.j2", static, s, front_pages)
+            front = self._render_part(front_key, front_html)
             if front.pages == front_pages:
                 break
             front_pages = front.pages
-        index_key, index = self._render_part(
-            self._book_html("code-index.html.j2", static, s, front.pages)
-        )
+        index_key, index_html = self._book_html("code-index.html.j2", static, s, front.pages)
+        index = self._render_part(index_key, index_html)
         runbook_layouts = [(r.key, layout) for r, layout in parts_ok]
         layouts = [(front_key, front), *runbook_layouts, (index_key, index)]
         sheets = self._folio_sheets(
@@ -505,10 +572,9 @@ class _PdfBuild:
 
     def _book_html(
         self, template: str, static: dict[str, Any], s: Mapping[str, str], front_pages: int
-    ) -> str:
+    ) -> tuple[str, Callable[[], str]]:
         """The front matter or the code index, for a front of ``front_pages`` pages."""
-        book = _paginate(static, front_pages)
-        return self.env.get_template(template).render(book=book, s=s)
+        return self._template_part(template, book=_paginate(static, front_pages), s=dict(s))
 
     def _contents_of(self, r: _Runbook) -> tuple[str, list[tuple[str, str]]]:
         """Its anchor and listed sections: kept with its layout, so a build does not make

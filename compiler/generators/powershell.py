@@ -20,7 +20,7 @@ class PowerShellGenerator:
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
-        kit = make_kit(extra)
+        kit = make_kit(extra, ctx.template_cache())
         used: set[str] = set()
         for doc in graph.documents():
             path = script_path(doc.id)

@@ -60,13 +60,16 @@ def _finalize(value: object) -> object:
     return value
 
 
-def make_environment(extra_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    extra_dir: Path | None = None, cache: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
     """One environment per build: the admin's ``print/`` folder first, then ours."""
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(d)) for d in template_dirs(FORMAT, extra_dir)]
     )
     env = jinja2.Environment(
         loader=loader,
+        bytecode_cache=cache,
         autoescape=True,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,

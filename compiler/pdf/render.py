@@ -16,13 +16,12 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 PT_PER_PX = 0.75
 """WeasyPrint lays out in CSS pixels; PDF user space is in points."""
@@ -95,6 +94,8 @@ def _fetcher_class() -> type[Any]:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
+                from urllib.request import url2pathname  # 30 ms to import: not at start-up
+
                 path = Path(url2pathname(urlsplit(url).path))
                 try:
                     real = path.resolve()
@@ -297,18 +298,36 @@ class RenderPool:
 
     def render(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Rendered | str]]:
         """(index in ``jobs``, result) for every job, as soon as each is done in order of
-        size: a caller that stores each result and lets it go holds one at a time."""
+        size: a caller that stores each result and lets it go holds one at a time.
+
+        The first :data:`JOBS_PER_WORKER` jobs per worker are handed to the workers at
+        once, before this returns: the caller can do other work while they lay out and
+        read the results later."""
         # Longest first, so one big document does not finish alone at the end.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html))
         batch = self.workers * JOBS_PER_WORKER
-        for at in range(0, len(order), batch):
-            if at:
+        chunks = [order[at : at + batch] for at in range(0, len(order), batch)]
+        first = self._submit(jobs, chunks[0]) if chunks else []
+        return self._results(jobs, chunks, first)
+
+    def _submit(self, jobs: Sequence[Job], chunk: Sequence[int]) -> list[Future[Rendered | str]]:
+        self.start(len(chunk))
+        assert self._pool is not None
+        return [self._pool.submit(_render_safely, jobs[i]) for i in chunk]
+
+    def _results(
+        self,
+        jobs: Sequence[Job],
+        chunks: Sequence[Sequence[int]],
+        first: list[Future[Rendered | str]],
+    ) -> Iterator[tuple[int, Rendered | str]]:
+        futures = first
+        for n, chunk in enumerate(chunks):
+            if n:
                 self.close()  # new workers: see JOBS_PER_WORKER
-            chunk = order[at : at + batch]
-            self.start(len(chunk))
-            assert self._pool is not None
-            results = self._pool.map(_render_safely, [jobs[i] for i in chunk])
-            yield from zip(chunk, results, strict=True)
+                futures = self._submit(jobs, chunk)
+            for i, future in zip(chunk, futures, strict=True):
+                yield i, future.result()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -48,10 +48,11 @@ class ScriptKit:
     extra_dir: Path | None
 
 
-def make_kit(extra_dir: Path | None = None) -> ScriptKit:
+def make_kit(extra_dir: Path | None = None, cache: jinja2.BytecodeCache | None = None) -> ScriptKit:
     folders = template_dirs("powershell", extra_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        bytecode_cache=cache,
         autoescape=False,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,
