@@ -117,10 +117,10 @@ def render_svg(dots: Sequence[str], *, jobs: int | None = None) -> list[str]:
     return [finish_svg(svg, source) for svg, source in zip(raw, sources, strict=True)]
 
 
-def render_each(dots: Sequence[str]) -> list[str | FlowchartError]:
+def render_each(dots: Sequence[str], *, jobs: int | None = None) -> list[str | FlowchartError]:
     """Like :func:`render_svg`, but a graph Graphviz rejects yields its error instead."""
     try:
-        return list(render_svg(dots))
+        return list(render_svg(dots, jobs=jobs))
     except FlowchartError:
         dot_command()  # a missing dot is everyone's problem: raise it
     out: list[str | FlowchartError] = []

@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
 
 from compiler.flowchart import (
     FlowchartError,
@@ -25,6 +28,7 @@ from compiler.flowchart.shared import linked, procedure_charts
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.model import Document, ErrorEntry, Procedure
+from compiler.parallel import Failure, map_documents
 
 __all__ = ["SvgGenerator", "bench_flowcharts", "entry_svg_path", "procedure_svg_path"]
 
@@ -60,7 +64,6 @@ class _Chart:
     doc: Document
     line: int
     what: str
-    dot: str
 
 
 @register("svg")
@@ -69,56 +72,45 @@ class SvgGenerator:
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
-        charts: list[_Chart] = []
-        drawn: list[tuple[_Chart, str | FlowchartError]] = []
-        seen: set[str] = set()
         todo = [
             doc
             for doc in graph.documents()
             if ctx.needs(doc.id) or not self._keep(doc, ctx)  # else its charts are still right
         ]
-        # Procedures are drawn once for every format that shows them (the html pages too).
         procedures = procedure_charts(ctx.shared, graph, extra).draw(todo)
-        for doc in todo:
-            words = flowchart_strings(doc.lang, extra)
-            found: list[tuple[_Chart, str | FlowchartError | None]] = []
-            for proc in doc.procedures:
-                drawing = procedures[(doc.id, proc.id)]
-                if isinstance(drawing, Exception):
-                    raise drawing  # a bug in the DOT builder: the build reports the format failed
-
-                def href(n: int, doc: Document = doc, proc: Procedure = proc) -> str:
-                    return html_href(doc, step_anchor_of(proc.id, n))
-
-                for page, svg in enumerate(drawing.pages, 1):
-                    path = procedure_svg_path(doc, proc, page)
-                    what = f"procedure '{proc.id}'"
-                    done = svg if isinstance(svg, FlowchartError) else linked(svg, href)
-                    found.append((_Chart(path, doc, proc.line, what, ""), done))
-            for entry in doc.errors:
-                if entry.causes or entry.actions:
-                    path = entry_svg_path(doc, entry)
-                    dot = entry_dot(doc, entry, strings=words)
-                    found.append(
-                        (_Chart(path, doc, entry.line, f"error entry '{entry.id}'", dot), None)
-                    )
-            for chart, drawn_svg in found:
-                if chart.path.casefold() in seen:
-                    ctx.diags.warning(
+        # The error entries' charts (thousands on a big site) are made and drawn side by
+        # side: each worker builds the DOT of a group of documents and runs one dot on it.
+        groups = _groups(todo, ctx.jobs)
+        drawn_groups = map_documents(partial(_draw_entries, extra=extra), groups, jobs=ctx.jobs)
+        seen: set[str] = set()
+        for group, entries in zip(groups, drawn_groups, strict=True):
+            if isinstance(entries, Failure):
+                for doc in group:
+                    ctx.diags.error(
                         doc.source,
-                        chart.line,
-                        f"the flowchart of {chart.what} would overwrite {chart.path}; "
-                        "give the heading or procedure a different anchor",
-                        "flowchart-name",
+                        1,
+                        f"no error-entry flowcharts written for this document ({entries}); "
+                        "this is a bug in the svg generator, please report it",
+                        "flowchart",
                     )
-                    continue
-                seen.add(chart.path.casefold())
-                if drawn_svg is None:
-                    charts.append(chart)
-                else:
-                    drawn.append((chart, drawn_svg))
-        results = render_each([c.dot for c in charts])
-        self._render([*charts, *(c for c, _ in drawn)], [*results, *(d for _, d in drawn)], ctx)
+                entries = [[] for _ in group]
+            for doc, doc_entries in zip(group, entries, strict=True):
+                found = _procedure_pages(doc, procedures)
+                found += [
+                    (_Chart(path, doc, line, what), svg) for path, line, what, svg in doc_entries
+                ]
+                for chart, svg in found:
+                    if chart.path.casefold() in seen:
+                        ctx.diags.warning(
+                            doc.source,
+                            chart.line,
+                            f"the flowchart of {chart.what} would overwrite {chart.path}; "
+                            "give the heading or procedure a different anchor",
+                            "flowchart-name",
+                        )
+                        continue
+                    seen.add(chart.path.casefold())
+                    self._write(chart, svg, ctx)
 
     @staticmethod
     def _keep(doc: Document, ctx: BuildContext) -> bool:
@@ -139,16 +131,71 @@ class SvgGenerator:
         return True
 
     @staticmethod
-    def _render(
-        charts: list[_Chart], results: list[str | FlowchartError], ctx: BuildContext
-    ) -> None:
-        for chart, svg in zip(charts, results, strict=True):
-            if isinstance(svg, FlowchartError):
-                ctx.diags.warning(
-                    chart.doc.source,
-                    chart.line,
-                    f"Graphviz could not draw the flowchart of {chart.what}: {svg}",
-                    "flowchart",
+    def _write(chart: _Chart, svg: str | FlowchartError, ctx: BuildContext) -> None:
+        if isinstance(svg, FlowchartError):
+            ctx.diags.warning(
+                chart.doc.source,
+                chart.line,
+                f"Graphviz could not draw the flowchart of {chart.what}: {svg}",
+                "flowchart",
+            )
+            return
+        ctx.writer.write_text(chart.path, svg)
+
+
+GROUPS_PER_WORKER = 8
+"""Groups of documents per worker: each group is one dot run (a dot run costs ~5 ms)."""
+
+EntryChart = tuple[str, int, str, str | FlowchartError]
+"""(path, line, what, SVG or why it could not be drawn) of an error entry's chart."""
+
+
+def _groups(docs: list[Document], jobs: int | None) -> list[list[Document]]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    size = max(1, -(-len(docs) // max(1, workers * GROUPS_PER_WORKER)))
+    return [docs[i : i + size] for i in range(0, len(docs), size)]
+
+
+def _procedure_pages(
+    doc: Document, procedures: Mapping[tuple[str, str], Any]
+) -> list[tuple[_Chart, str | FlowchartError]]:
+    """The pages of each of ``doc``'s procedure charts (drawn once for html and svg),
+    their steps linked to the html page."""
+    found: list[tuple[_Chart, str | FlowchartError]] = []
+    for proc in doc.procedures:
+        drawing = procedures[(doc.id, proc.id)]
+        if isinstance(drawing, Exception):
+            raise drawing  # a bug in the DOT builder: the build reports the format failed
+
+        def href(n: int, proc: Procedure = proc) -> str:
+            return html_href(doc, step_anchor_of(proc.id, n))
+
+        for page, svg in enumerate(drawing.pages, 1):
+            path = procedure_svg_path(doc, proc, page)
+            chart = _Chart(path, doc, proc.line, f"procedure '{proc.id}'")
+            found.append((chart, svg if isinstance(svg, FlowchartError) else linked(svg, href)))
+    return found
+
+
+def _draw_entries(group: list[Document], *, extra: Path | None) -> list[list[EntryChart]]:
+    """Every error entry chart of each document of ``group`` (one dot run for them all)."""
+    charts: list[list[tuple[str, int, str, str]]] = []
+    for doc in group:
+        words = flowchart_strings(doc.lang, extra)
+        charts.append(
+            [
+                (
+                    entry_svg_path(doc, entry),
+                    entry.line,
+                    f"error entry '{entry.id}'",
+                    entry_dot(doc, entry, strings=words),
                 )
-                continue
-            ctx.writer.write_text(chart.path, svg)
+                for entry in doc.errors
+                if entry.causes or entry.actions
+            ]
+        )
+    drawn = iter(render_each([dot for doc_charts in charts for *_, dot in doc_charts], jobs=1))
+    return [
+        [(path, line, what, next(drawn)) for path, line, what, _ in doc_charts]
+        for doc_charts in charts
+    ]
