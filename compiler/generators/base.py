@@ -104,7 +104,8 @@ class Generator(Protocol):
     """The ``--format`` name."""
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
-        """Write this format's files for the whole graph."""
+        """Write this format's files for the whole graph (or start to: work left in
+        ``ctx.finishers`` is done when the caller calls them, which it must)."""
 
 
 def edited_sources(source: Path, out: Path) -> list[Path]:

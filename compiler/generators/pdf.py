@@ -822,6 +822,8 @@ def bench_pdf(
         )
         generator = PdfGenerator(workers=workers)
         generator.generate(g, context)
+        for finish in context.finishers:  # the layouts are collected and written there
+            finish()
         return generator.timings
 
     result: dict[str, float] = {"documents": float(len(docs)), "cores": float(os.cpu_count() or 1)}
