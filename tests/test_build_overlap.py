@@ -28,23 +28,7 @@ from compiler.manifest import MANIFEST
 from compiler.pdf.render import RenderPool
 
 from .conftest import ROOT, MakeSource
-
-DOC = """---
-title: Printer spooler troubleshooting
----
-# Printer spooler troubleshooting
-
-| Error | Cause | Resolution |
-| --- | --- | --- |
-| The spooler stopped (0x800706BA) | The service crashed. | Restart the spooler service. |
-
-## Restart the spooler
-
-1. Open Services.
-2. If the spooler is running, go to step 4.
-3. Start the spooler.
-4. Print a test page.
-"""
+from .test_pdf import SMALL as DOC
 
 JA_DOC = """# 印刷スプーラーのトラブルシューティング
 
