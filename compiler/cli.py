@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -103,6 +104,9 @@ def _source(arg: Path | None, config: Config) -> Path | None:
     return source
 
 
+_RESULTS: list[object] = []
+
+
 def _build(args: argparse.Namespace, config: Config) -> int:
     source = _source(args.source, config)
     if source is None:
@@ -122,6 +126,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     except UnknownFormatError as exc:
         print(f"runbooks: {exc}", file=sys.stderr)
         return 2
+    _RESULTS[:] = [result]  # freed by the next build, not now (see compiler.build._RETAINED)
     print_diagnostics(result.diagnostics)
     if args.verbose:
         for doc_id, why in sorted(result.plan.reasons.items()):
@@ -263,6 +268,11 @@ def _one_line(text: str) -> str:
 
 
 def main() -> None:
+    # One command, then the process ends: the cyclic collector stays off (a build turns
+    # it off anyway, and turned back on, its first pass walks every object it made).
+    # Not for `serve`, which runs a build after another for as long as it serves.
+    if "serve" not in sys.argv[1:]:
+        gc.disable()
     status = run()
     # The build leaves millions of objects behind: freeing them one by one at exit takes
     # a quarter of a second after all the work is done and every file is closed. Flush

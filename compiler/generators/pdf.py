@@ -92,8 +92,9 @@ class Timings:
 class PdfGenerator:
     name: ClassVar[str] = "pdf"
     early: ClassVar[bool] = True
-    """Generated before the other formats: the layouts are made by worker processes
-    while the build writes the other formats, and collected by a finisher."""
+    """Generated before the other formats and the change report (``ctx.changes`` is
+    not set yet): the layouts are made by worker processes while the build writes the
+    other formats, and collected by a finisher."""
 
     def __init__(self, *, workers: int | None = None) -> None:
         self.workers = workers
