@@ -192,7 +192,7 @@ def test_the_command_exits_with_its_status_and_flushed_output(tmp_path: Path) ->
     done = subprocess.run(
         [sys.executable, "-m", "compiler", "build", str(missing), "--out", str(tmp_path / "o")],
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         cwd=ROOT,
         check=False,
     )
