@@ -15,10 +15,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import compiler.compile
+import compiler.generators.pdf as pdf_format
 from compiler.build import build
 from compiler.config import Config
 from compiler.generators.base import edited_sources
@@ -77,6 +79,31 @@ def test_pdf_workers_start_before_parsing_and_lay_out_beside_other_formats(
     assert events.index("layouts handed over") < events.index("html")
     assert events.index("html") < events.index("workers stopped")
     assert (out / "pdf" / "spooler.pdf").is_file() and (out / "pdf" / "handbook.pdf").is_file()
+
+
+def test_a_big_rebuild_lays_out_after_the_other_formats(
+    make_source: MakeSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Minutes of layouts gain little from the overlap, which would hold the WeasyPrint
+    workers' memory beside Pagefind's: past a few edited documents, no early start."""
+    monkeypatch.setattr(pdf_format, "EARLY_LAYOUTS", 1)
+    src = make_source({"spooler.md": DOC, "other.md": DOC.replace("spooler", "queue")})
+    events: list[str] = []
+    for name, cls, attr in (
+        ("workers started", RenderPool, "start"),
+        ("parse", compiler.compile, "compile_sources"),
+        ("html", HtmlGenerator, "generate"),
+    ):
+        original = getattr(cls, attr)
+
+        def wrapper(*args: object, _name: str = name, _f: Any = original, **kw: object) -> Any:
+            events.append(_name)
+            return _f(*args, **kw)
+
+        monkeypatch.setattr(cls, attr, wrapper)
+    build(src, tmp_path / "out", Config(root=src), formats=["html", "pdf"], jobs=2)
+    assert events.index("parse") < events.index("html") < events.index("workers started")
+    assert (tmp_path / "out" / "pdf" / "handbook.pdf").is_file()
 
 
 def test_workers_started_for_a_build_that_fails_are_stopped(

@@ -92,9 +92,9 @@ class BuildContext:
 class Generator(Protocol):
     """A format. It may also have (looked up with ``getattr``, all optional):
 
-    - ``early: ClassVar[bool]``: generated before the others and before the change
-      report (it must not read ``ctx.changes``), because it hands its work to other
-      processes and collects it in a finisher;
+    - ``early: bool`` (read after ``prepare``): generated before the others and before
+      the change report (it must not read ``ctx.changes``), because it hands its work to
+      other processes and collects it in a finisher;
     - ``prepare(config, source, out, jobs)``: called before the build parses anything,
       to start something slow in another process (WeasyPrint workers, Pagefind);
     - ``release()``: called when the build ends, to stop what ``prepare`` started if

@@ -91,28 +91,36 @@ class Timings:
 @register("pdf")
 class PdfGenerator:
     name: ClassVar[str] = "pdf"
-    early: ClassVar[bool] = True
-    """Generated before the other formats and the change report (``ctx.changes`` is
-    not set yet): the layouts are made by worker processes while the build writes the
-    other formats, and collected by a finisher."""
 
     def __init__(self, *, workers: int | None = None) -> None:
         self.workers = workers
         self.timings = Timings()
         self._pool: RenderPool | None = None
+        self.early = False
+        """Set by :meth:`prepare` for a build of a few edited documents: generated
+        before the other formats and the change report (``ctx.changes`` is not set yet),
+        its layouts made by worker processes while the build writes the other formats,
+        and collected by a finisher. A bigger build lays out after the other formats
+        (its minutes of layouts gain little from the overlap, which would hold the
+        WeasyPrint workers' memory beside Pagefind's and the other workers')."""
 
     def prepare(self, config: Config, source: Path, out: Path, jobs: int | None) -> None:
-        """Start the WeasyPrint workers now, before the build parses anything: loading
-        WeasyPrint, its fonts and the stylesheet takes a worker 0.7 s, as long as the rest
-        of a one-document rebuild. As many as the sources edited since the last build
-        can keep busy (a guess from modification times; more are started if needed)."""
+        """For a few edited documents, start the WeasyPrint workers now, before the build
+        parses anything: loading WeasyPrint, its fonts and the stylesheet takes a worker
+        0.7 s, as long as the rest of a one-document rebuild. Which sources were edited
+        since the last build is a guess from modification times (more workers are
+        started if more layouts turn out to be needed)."""
+        edited = len(edited_sources(source, out))
+        if edited > EARLY_LAYOUTS:
+            return
         workers = self.workers if self.workers is not None else jobs
         extra_dir = config.path(config.templates) if config.templates else None
         css, folder = load_stylesheet(extra_dir)
         self._pool = RenderPool(
             workers or os.cpu_count() or 1, css, str(folder) if folder else None
         )
-        self._pool.start(len(edited_sources(source, out)))
+        self._pool.start(edited)
+        self.early = True
 
     def release(self) -> None:
         """Stop the workers :meth:`prepare` started if :meth:`generate` never took them."""
@@ -130,7 +138,15 @@ class PdfGenerator:
         except BaseException:
             build.pool.close()
             raise
-        ctx.finishers.append(build.finish)
+        if self.early:
+            ctx.finishers.append(build.finish)
+        else:
+            build.finish()
+
+
+EARLY_LAYOUTS = 8
+"""At most this many edited documents make the PDF format start early (see
+:attr:`PdfGenerator.early`)."""
 
 
 @dataclass(slots=True)
