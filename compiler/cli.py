@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -277,6 +278,7 @@ def main() -> None:
     # The build leaves millions of objects behind: freeing them one by one at exit takes
     # a quarter of a second after all the work is done and every file is closed. Flush
     # what is printed, then leave without the interpreter's teardown.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`runbooks lookup X | head`)
+            stream.flush()
     os._exit(status)
