@@ -284,8 +284,9 @@ class _PdfBuild:
 
     def _report_image(self, doc: Document, view: ImageView) -> None:
         src = view.image.src
+        # A missing image is reported once, by the link check (compiler.links), for
+        # every format; the PDF shows its alt text in its place.
         messages = {
-            "missing": f"image '{src}' not found; left out of the PDF",
             "outside": f"image '{src}' is outside the source folder; left out of the PDF",
             "web": f"image '{src}' is on the web and the build never downloads; left out "
             "of the PDF (copy it into the source folder and link it relatively)",
