@@ -14,13 +14,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compiler.build import build
 from compiler.config import Config
 from compiler.generators.html import _procedure_figure
 from compiler.html import search
 from compiler.html.pages import allocate_anchors, layout
-from compiler.html.paths import code_anchor, code_page, page_path, safe_name, url
+from compiler.html.paths import code_anchor, code_page, page_path, relative, safe_name, url
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
 from compiler.html.search import IndexResult, find_pagefind, index_language
 from compiler.model import Command, Document, ErrorEntry, Link, Procedure, Section, Step
@@ -595,3 +597,15 @@ def test_source_images_are_copied_next_to_the_site(tmp_path: Path) -> None:
     assert '<img src="../_media/docs/media/shot.png" alt="The console">' in page
     assert (out / "html" / "_media" / "docs" / "media" / "shot.png").read_bytes().endswith(b"fake")
     assert "Image not included:</span> Gone" in page
+
+
+_SEGMENT = st.sampled_from(["a", "b", "codes", "_static", "x~doc", "p.html", "日本"])
+
+
+@given(
+    st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join),
+    st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join),
+)
+def test_relative_links_are_what_relpath_gives(from_page: str, to_path: str) -> None:
+    start = posixpath.dirname(from_page) or "."
+    assert relative(from_page, to_path) == posixpath.relpath(to_path, start)

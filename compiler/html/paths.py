@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 STATIC = "_static"
@@ -75,10 +76,24 @@ def code_anchor(code: str) -> str:
     return f"code-{safe_name(code)}"
 
 
+@lru_cache(maxsize=1 << 16)
 def relative(from_page: str, to_path: str) -> str:
-    """The path of ``to_path`` as seen from the page ``from_page`` (both site-relative)."""
-    start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_path, start)
+    """The path of ``to_path`` as seen from the page ``from_page`` (both site-relative).
+
+    What ``posixpath.relpath`` gives, worked out on the names alone: relpath makes both
+    paths absolute first (a call to ``os.getcwd`` each), a tenth of the html pages' time.
+    """
+    start = posixpath.dirname(from_page)
+    here = start.split("/") if start else []
+    there = to_path.split("/")
+    if any(part in ("", ".", "..") for part in (*here, *there)):
+        return posixpath.relpath(to_path, start or ".")  # not a plain site path
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
 
 
 def url(from_page: str, to_path: str, fragment: str = "") -> str:
