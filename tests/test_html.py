@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import nh3
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from compiler.build import build
 from compiler.config import Config
 from compiler.generators.html import _procedure_figure
-from compiler.html import search
+from compiler.html import sanitize, search
 from compiler.html.pages import allocate_anchors, layout
 from compiler.html.paths import code_anchor, code_page, page_path, relative, safe_name, url
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
@@ -609,3 +610,19 @@ _SEGMENT = st.sampled_from(["a", "b", "codes", "_static", "x~doc", "p.html", "æ—
 def test_relative_links_are_what_relpath_gives(from_page: str, to_path: str) -> None:
     start = posixpath.dirname(from_page) or "."
     assert relative(from_page, to_path) == posixpath.relpath(to_path, start)
+
+
+@given(st.text().filter(lambda t: sanitize._PLAIN.fullmatch(t) is not None))
+def test_text_the_sanitizer_passes_as_it_is_is_what_nh3_returns(text: str) -> None:
+    assert (
+        nh3.clean(
+            text,
+            tags=sanitize._NH3_TAGS,
+            clean_content_tags=sanitize._NH3_CLEAN_CONTENT_TAGS,
+            attributes=sanitize._NH3_ATTRIBUTES,
+            url_schemes=sanitize._NH3_SCHEMES,
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
+        == text
+    )
