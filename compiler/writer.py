@@ -32,10 +32,10 @@ class Writer:
         self._root_name = str(self.root)
         self.written: list[Path] = []
         self.kept: list[str] = []
-        """Outputs of the previous build kept as they are (relative names)."""
+        """Files a generator chose not to rewrite (unchanged document), relative names:
+        still this build's outputs."""
         self._claimed: set[str] = set()
         """written + kept, as a set: a site of 10,000 pages must not cost 10,000² comparisons."""
-        """Files a generator chose not to rewrite (unchanged document): still this build's."""
 
     def target(self, relative: str) -> Path:
         path = (self.root / relative).resolve()

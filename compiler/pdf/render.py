@@ -13,7 +13,6 @@ import gc
 import logging
 import mimetypes
 import multiprocessing
-import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,8 +24,6 @@ from urllib.parse import urlsplit
 
 PT_PER_PX = 0.75
 """WeasyPrint lays out in CSS pixels; PDF user space is in points."""
-PARALLEL_MIN_RENDERS = 3
-"""Below this many documents, starting workers costs more than it saves."""
 JOBS_PER_WORKER = 40
 """Workers are replaced after about this many layouts each: every layout leaves some
 memory behind (a worker that made 150 held 450 MB); new ones cost 0.7 s, in parallel.
@@ -237,19 +234,6 @@ def _render_safely(job: Job) -> Rendered | str:
         return render(job)
     except Exception as exc:  # one document's failure must not lose the others
         return f"{type(exc).__name__}: {exc}"
-
-
-def render_many(jobs: Sequence[Job], *, workers: int | None = None) -> list[Rendered | str]:
-    """Render every job, in order (across processes when there are enough of them).
-
-    A job that fails yields its error message instead of a :class:`Rendered`.
-    """
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if min(count, len(jobs)) <= 1 or len(jobs) < PARALLEL_MIN_RENDERS:
-        return [_render_safely(job) for job in jobs]
-    with RenderPool(count) as pool:
-        done = dict(pool.render(jobs))
-    return [done[i] for i in range(len(jobs))]
 
 
 class RenderPool:
