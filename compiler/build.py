@@ -113,7 +113,12 @@ def _full_build(
     force: bool,
     progress: Progress | None,
 ) -> BuildResult:
-    from compiler.generators.base import PREPARE_FIRST, available_formats, get_generator
+    from compiler.generators.base import (
+        PREPARE_FIRST,
+        available_formats,
+        edited_sources,
+        get_generator,
+    )
 
     unknown = sorted(set(formats or ()) - set(available_formats()))
     if unknown:
@@ -126,11 +131,14 @@ def _full_build(
         # Formats that load something slow in other processes start it now, while this
         # one parses (the PDF format's WeasyPrint workers).
         first = [name for name in PREPARE_FIRST if name in wanted]
+        edited: list[Path] | None = None  # looked for once, by the first hook that needs it
         for name in [*first, *(name for name in wanted if name not in first)]:
             generators[name] = generator = get_generator(name)
             prepare = getattr(generator, "prepare", None)
             if prepare is not None:
-                prepare(config, source, out, jobs)
+                if edited is None:
+                    edited = edited_sources(source, out)
+                prepare(config, out, jobs, edited)
         generators = {name: generators[name] for name in wanted}
         return _build_with(generators, source, out, config, request, jobs, force, progress)
     finally:

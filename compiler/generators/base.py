@@ -95,8 +95,9 @@ class Generator(Protocol):
     - ``early: bool`` (read after ``prepare``): generated before the others and before
       the change report (it must not read ``ctx.changes``), because it hands its work to
       other processes and collects it in a finisher;
-    - ``prepare(config, source, out, jobs)``: called before the build parses anything,
+    - ``prepare(config, out, jobs, edited)``: called before the build parses anything,
       to start something slow in another process (WeasyPrint workers, Pagefind);
+      ``edited`` is :func:`edited_sources`;
     - ``release()``: called when the build ends, to stop what ``prepare`` started if
       ``generate`` did not take it over.
     """

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from compiler.config import Config
 from compiler.diff import DocumentDiff
-from compiler.generators.base import BuildContext, edited_sources, register
+from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.html import search
 from compiler.html.pages import (
@@ -66,11 +66,11 @@ class HtmlGenerator:
     def __init__(self) -> None:
         self._warm: search.WarmService | None = None
 
-    def prepare(self, config: Config, source: Path, out: Path, jobs: int | None) -> None:
+    def prepare(self, config: Config, out: Path, jobs: int | None, edited: Sequence[Path]) -> None:
         """An edited document in Japanese (or another language Pagefind segments with a
         dictionary): start Pagefind and load that dictionary now (see
         :class:`search.WarmService`), so the index is not waited for at the end."""
-        language = _segmented_language(edited_sources(source, out))
+        language = _segmented_language(edited)
         if language is not None:
             self._warm = search.prestart(out / OUT, language)
 

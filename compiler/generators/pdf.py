@@ -33,7 +33,7 @@ import orjson
 
 from compiler.config import Config
 from compiler.flowchart import FlowchartError, procedure_dot, render_svg, svg_size
-from compiler.generators.base import BuildContext, edited_sources, register
+from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.model import Document, Procedure, Step
 from compiler.pdf.printhtml import (
@@ -104,14 +104,13 @@ class PdfGenerator:
         (its minutes of layouts gain little from the overlap, which would hold the
         WeasyPrint workers' memory beside Pagefind's and the other workers')."""
 
-    def prepare(self, config: Config, source: Path, out: Path, jobs: int | None) -> None:
+    def prepare(self, config: Config, out: Path, jobs: int | None, edited: Sequence[Path]) -> None:
         """For a few edited documents, start the WeasyPrint workers now, before the build
         parses anything: loading WeasyPrint, its fonts and the stylesheet takes a worker
         0.7 s, as long as the rest of a one-document rebuild. Which sources were edited
         since the last build is a guess from modification times (more workers are
         started if more layouts turn out to be needed)."""
-        edited = len(edited_sources(source, out))
-        if edited > EARLY_LAYOUTS:
+        if len(edited) > EARLY_LAYOUTS:
             return
         workers = self.workers if self.workers is not None else jobs
         extra_dir = config.path(config.templates) if config.templates else None
@@ -119,7 +118,7 @@ class PdfGenerator:
         self._pool = RenderPool(
             workers or os.cpu_count() or 1, css, str(folder) if folder else None
         )
-        self._pool.start(edited)
+        self._pool.start(len(edited))
         self.early = True
 
     def release(self) -> None:
