@@ -512,12 +512,7 @@ class _PdfBuild:
             page_of = pdf_strings(doc.lang, self.extra_dir)["page_of"]
             # A folio sheet of its own (shared by runbooks of the same language and length):
             # the output must not depend on which other documents were written with it.
-            folios_key, folios = self._folios(
-                [
-                    (fmt(page_of, page=i + 1, pages=rendered.pages), _wide(size))
-                    for i, size in enumerate(rendered.sizes)
-                ]
-            )
+            folios_key, folios = self._folios(_folio_texts(page_of, rendered.sizes))
             meta = Metadata(
                 title=doc.title,
                 subject=doc.description or "",
@@ -570,9 +565,8 @@ class _PdfBuild:
         index = self._render_part(index_key, index_html)
         runbook_layouts = [(r.key, layout) for r, layout in parts_ok]
         layouts = [(front_key, front), *runbook_layouts, (index_key, index)]
-        sheets = self._folio_sheets(
-            _book_folios(s, [size for _, layout in layouts for size in layout.sizes])
-        )
+        sizes = [size for _, layout in layouts for size in layout.sizes]
+        sheets = self._folio_sheets(_folio_texts(s["page_of"], sizes, cover=True))
         self.pool.close()  # every layout is made: the workers' memory is not needed any more
         parts = [self._book_part(k, layout) for k, layout in layouts]
         folios = [self._book_part(k, sheet, forms=True) for k, sheet in sheets]
@@ -663,15 +657,15 @@ class _PdfBuild:
         }
 
 
-def _book_folios(
-    s: Mapping[str, str], sizes: Sequence[tuple[float, float]]
+def _folio_texts(
+    page_of: str, sizes: Sequence[tuple[float, float]], *, cover: bool = False
 ) -> list[tuple[str, bool]]:
-    """(text, wide) of the folio of every page of a book of pages of ``sizes`` but the
-    cover (which has none)."""
+    """(text, wide) of the folio of every page of pages of ``sizes`` ("page X of Y"),
+    but the first one when it is a ``cover`` (which has none)."""
     return [
-        (fmt(s["page_of"], page=i + 1, pages=len(sizes)), _wide(size))
+        (fmt(page_of, page=i + 1, pages=len(sizes)), _wide(size))
         for i, size in enumerate(sizes)
-        if i >= 1
+        if i or not cover
     ]
 
 
