@@ -259,9 +259,9 @@ def _build_with(
     report.finish()
     clock.lap("stale files, manifest")
     # Freed when the next build in this process ends, or never by a command that ends
-    # with os._exit: freeing the graph's export now, object by object, is a tenth of a
-    # second of a one-document rebuild.
-    _RETAINED[:] = [ctx, current_export, changes]
+    # with os._exit: freeing the graph and its export now (or when the caller drops the
+    # result), object by object, is a tenth of a second of a one-document rebuild.
+    _RETAINED[:] = [ctx, current_export, changes, compilation]
     return BuildResult(
         compilation.diagnostics,
         manifest.summary,

@@ -105,9 +105,6 @@ def _source(arg: Path | None, config: Config) -> Path | None:
     return source
 
 
-_RESULTS: list[object] = []
-
-
 def _build(args: argparse.Namespace, config: Config) -> int:
     source = _source(args.source, config)
     if source is None:
@@ -127,7 +124,6 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     except UnknownFormatError as exc:
         print(f"runbooks: {exc}", file=sys.stderr)
         return 2
-    _RESULTS[:] = [result]  # freed by the next build, not now (see compiler.build._RETAINED)
     print_diagnostics(result.diagnostics)
     if args.verbose:
         for doc_id, why in sorted(result.plan.reasons.items()):
