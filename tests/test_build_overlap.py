@@ -45,26 +45,29 @@ needs_pagefind = pytest.mark.skipif(
 )
 
 
+def _spy(
+    monkeypatch: pytest.MonkeyPatch, events: list[str], name: str, owner: object, attr: str
+) -> None:
+    """``owner.attr`` appends ``name`` to ``events`` each time it is called."""
+    original = getattr(owner, attr)
+
+    def wrapper(*args: object, **kwargs: object) -> Any:
+        events.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attr, wrapper)
+
+
 def test_pdf_workers_start_before_parsing_and_lay_out_beside_other_formats(
     make_source: MakeSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = make_source({"spooler.md": DOC, "other.md": DOC.replace("spooler", "queue")})
     out = tmp_path / "out"
     events: list[str] = []
-
-    def spy(name: str, cls: object, attr: str) -> None:
-        original = getattr(cls, attr)
-
-        def wrapper(*args: object, **kwargs: object) -> object:
-            events.append(name)
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(cls, attr, wrapper)
-
-    spy("workers started", RenderPool, "start")
-    spy("layouts handed over", RenderPool, "render")
-    spy("parse", compiler.compile, "compile_sources")
-    spy("html", HtmlGenerator, "generate")
+    _spy(monkeypatch, events, "workers started", RenderPool, "start")
+    _spy(monkeypatch, events, "layouts handed over", RenderPool, "render")
+    _spy(monkeypatch, events, "parse", compiler.compile, "compile_sources")
+    _spy(monkeypatch, events, "html", HtmlGenerator, "generate")
     original_close = RenderPool.close
 
     def close(self: RenderPool) -> None:
@@ -89,18 +92,9 @@ def test_a_big_rebuild_lays_out_after_the_other_formats(
     monkeypatch.setattr(pdf_format, "EARLY_LAYOUTS", 1)
     src = make_source({"spooler.md": DOC, "other.md": DOC.replace("spooler", "queue")})
     events: list[str] = []
-    for name, cls, attr in (
-        ("workers started", RenderPool, "start"),
-        ("parse", compiler.compile, "compile_sources"),
-        ("html", HtmlGenerator, "generate"),
-    ):
-        original = getattr(cls, attr)
-
-        def wrapper(*args: object, _name: str = name, _f: Any = original, **kw: object) -> Any:
-            events.append(_name)
-            return _f(*args, **kw)
-
-        monkeypatch.setattr(cls, attr, wrapper)
+    _spy(monkeypatch, events, "workers started", RenderPool, "start")
+    _spy(monkeypatch, events, "parse", compiler.compile, "compile_sources")
+    _spy(monkeypatch, events, "html", HtmlGenerator, "generate")
     build(src, tmp_path / "out", Config(root=src), formats=["html", "pdf"], jobs=2)
     assert events.index("parse") < events.index("html") < events.index("workers started")
     assert (tmp_path / "out" / "pdf" / "handbook.pdf").is_file()
