@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import nh3
@@ -112,16 +113,7 @@ class Sanitizer:
             return ""
         if _PLAIN.fullmatch(raw):
             return raw  # no markup, nothing the serializer writes differently: as it is
-        cleaned = nh3.clean(
-            raw,
-            tags=_NH3_TAGS,
-            clean_content_tags=_NH3_CLEAN_CONTENT_TAGS,
-            attributes=_NH3_ATTRIBUTES,
-            attribute_filter=self._filter,
-            url_schemes=_NH3_SCHEMES,
-            link_rel="noopener noreferrer",
-            strip_comments=True,
-        )
+        cleaned = nh3.clean(raw, attribute_filter=self._filter, **_NH3_OPTIONS)
         return _NO_ALT.sub('<img alt=""', cleaned)
 
     def _filter(self, element: str, attribute: str, value: str) -> str | None:
@@ -193,11 +185,16 @@ _NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
 _PLAIN = re.compile(r"[^<>&\r\x00\xa0]*")
 """Text nh3 returns unchanged (about half the fields): no tag, no character reference,
 no CR (the parser turns it into LF), NUL or no-break space (written ``&nbsp;``)."""
-# nh3 takes sets: made once, not for each of the 30,000 fields of a 300-runbook site.
-_NH3_TAGS = set(TAGS)
-_NH3_CLEAN_CONTENT_TAGS = set(CLEAN_CONTENT_TAGS)
-_NH3_ATTRIBUTES = {tag: set(names) for tag, names in ATTRIBUTES.items()}
-_NH3_SCHEMES = set(LINK_SCHEMES)
+_NH3_OPTIONS: dict[str, Any] = {
+    # nh3 takes sets: made once, not for each of the 30,000 fields of a 300-runbook site
+    "tags": set(TAGS),
+    "clean_content_tags": set(CLEAN_CONTENT_TAGS),
+    "attributes": {tag: set(names) for tag, names in ATTRIBUTES.items()},
+    "url_schemes": set(LINK_SCHEMES),
+    "link_rel": "noopener noreferrer",
+    "strip_comments": True,
+}
+"""Everything :meth:`Sanitizer.clean` gives nh3 but the attribute filter."""
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
