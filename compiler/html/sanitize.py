@@ -182,9 +182,10 @@ def resolve_image(doc_source: str, src: str) -> str | None:
 
 
 _NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
-_PLAIN = re.compile(r"[^<>&\r\x00\xa0]*")
+_PLAIN = re.compile(r"[^<>&\r\x00\xa0\ufeff]*")
 """Text nh3 returns unchanged (about half the fields): no tag, no character reference,
-no CR (the parser turns it into LF), NUL or no-break space (written ``&nbsp;``)."""
+no CR (the parser turns it into LF), NUL, no-break space (written ``&nbsp;``) or byte
+order mark (dropped at the start). Checked against nh3 for every code point."""
 _NH3_OPTIONS: dict[str, Any] = {
     # nh3 takes sets: made once, not for each of the 30,000 fields of a 300-runbook site
     "tags": set(TAGS),
