@@ -7,6 +7,7 @@ set -euo pipefail
 SYSTEM_PKGS=(
     graphviz
     fonts-noto-cjk
+    fonts-dejavu-core  # the print stylesheet sets code in non-CJK runbooks in DejaVu Sans Mono
     libharfbuzz-subset0
     libpango-1.0-0     # WeasyPrint (PDF) loads Pango and PangoFT2 at run time
     libpangoft2-1.0-0

@@ -6,16 +6,19 @@ the seed plus one small English runbook, built twice for the determinism check.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import socket
 import struct
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import pikepdf
 import pytest
+from fontTools.ttLib import TTFont
 
 from compiler.build import BuildResult, build
 from compiler.config import Config
@@ -202,6 +205,31 @@ def test_fonts_are_embedded_subsets(seed_pdf: Path, handbook: Path) -> None:
             assert re.fullmatch(r"[A-Z]{6}\+\S+", name), row
             assert (emb, sub) == ("yes", "yes"), row
         assert any("Noto-Sans-CJK-JP" in row for row in rows)
+
+
+def _font_glyph_counts(pdf: Path) -> dict[str, int]:
+    """Embedded font name -> glyph count of its font program."""
+    counts = {}
+    with pikepdf.open(pdf) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                program = obj.get("/FontFile3") or obj.get("/FontFile2")
+                font = TTFont(io.BytesIO(program.read_bytes()))
+                counts[str(obj.FontName).split("+")[-1]] = font["maxp"].numGlyphs
+    return counts
+
+
+def test_latin_runbook_embeds_small_font_subsets(
+    corpus: tuple[Path, Path, BuildResult], seed_pdf: Path
+) -> None:
+    # WeasyPrint's subsets keep every glyph id up to the last one used. The CJK fonts keep
+    # their Latin "locl" digits, the "fi" ligature and the mono face's Latin near the end of
+    # ~63,000 glyphs: one digit or error code made each font of an English runbook ~140 kB.
+    english = _font_glyph_counts(corpus[0] / "printers" / "spooler.pdf")
+    assert "DejaVu-Sans-Mono" in english, english
+    assert max(english.values()) < 2000, english
+    # Japanese runbooks keep the CJK mono face (Latin exactly half an ideograph wide).
+    assert "Noto-Sans-Mono-CJK-JP" in _font_glyph_counts(seed_pdf)
 
 
 def test_flowchart_is_a_vector_figure(seed_pdf: Path) -> None:
@@ -394,3 +422,50 @@ def test_admin_templates_override_the_print_stylesheet(
     config = Config(root=tmp_path, templates="theme")
     build(src, tmp_path / "out", config, formats=["pdf"], jobs=1)
     assert "419.528 x 595.276 pts" in _tool("pdfinfo", tmp_path / "out" / "pdf" / "fix.pdf")  # A5
+
+
+_LOAD_WEASYPRINT = """
+import subprocess, sys
+spawned = []
+real_popen = subprocess.Popen
+class Popen(real_popen):
+    def __init__(self, args, *rest, **kw):
+        spawned.append(args)
+        super().__init__(args, *rest, **kw)
+subprocess.Popen = Popen
+import ctypes.util
+find_library = ctypes.util.find_library
+if sys.argv[1] == "first-fails":
+    class Refuse:
+        tries = 0
+        def find_spec(self, name, path=None, target=None):
+            if name == "weasyprint" and not Refuse.tries:
+                Refuse.tries += 1
+                raise OSError("cannot load library 'libpango-1.0.so.0'")
+    sys.meta_path.insert(0, Refuse())
+from compiler.pdf.render import load_weasyprint
+load_weasyprint()
+from weasyprint import HTML
+assert HTML(string="<p>x</p>").write_pdf().startswith(b"%PDF")
+assert ctypes.util.find_library is find_library
+print(len(spawned))
+"""
+
+
+@pytest.mark.parametrize("case", ["direct", "first-fails"])
+def test_pdf_workers_load_weasyprint_without_library_lookups(case: str) -> None:
+    # ctypes.util.find_library runs ldconfig and gcc for each of WeasyPrint's 22 library
+    # spellings (0.16 s of every worker's start); the Linux file names load directly.
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_WEASYPRINT, case],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    spawned = int(done.stdout.split()[-1])
+    if case == "direct":
+        assert spawned == 0, done.stdout
+    else:  # the usual import after a failed direct one: it looks libraries up again
+        assert spawned > 0, done.stdout

@@ -226,7 +226,7 @@ class _PdfBuild:
         self._write_runbooks(done)
         # The workers made every runbook's layout: the handbook's few, if any, get fresh
         # ones (a worker keeps some of the memory of each layout it made).
-        self.pool.close()
+        self.pool.close(wait=False)
         book_start = time.perf_counter()
         if done:
             try:
@@ -567,7 +567,7 @@ class _PdfBuild:
         layouts = [(front_key, front), *runbook_layouts, (index_key, index)]
         sizes = [size for _, layout in layouts for size in layout.sizes]
         sheets = self._folio_sheets(_folio_texts(s["page_of"], sizes, cover=True))
-        self.pool.close()  # every layout is made: the workers' memory is not needed any more
+        self.pool.close(wait=False)  # every layout is made: the workers' memory is not needed
         parts = [self._book_part(k, layout) for k, layout in layouts]
         folios = [self._book_part(k, sheet, forms=True) for k, sheet in sheets]
         meta = Metadata(
