@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,42 +35,61 @@ def find_sources(
     """Markdown files under ``root`` (sorted) and every file's relative path (for link checks).
 
     Symlinks that lead outside the folder are refused: a doc set must not read /etc.
+    Hidden files and folders (a name starting with ``.``) are left out.
     """
     root = root.resolve()
-    markdown: list[Path] = []
-    known: set[str] = set()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        # rglob does not descend into symlinked folders, so only a link itself can lead
-        # out; resolving every path instead cost a tenth of a second per 300 documents.
+    files: list[tuple[list[str], str]] = []  # (path parts: the sort key, relative path)
+    # os.scandir, not Path.rglob: a folder entry tells whether it is a folder or a link
+    # without a system call; rglob plus is_dir/is_symlink made three per file (0.05 s at
+    # 300 documents, and a build looks twice).
+    pending = [(str(root), "")]
+    while pending:
+        folder, prefix = pending.pop()
         try:
-            real = path.resolve() if path.is_symlink() else path
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue
-        if real != root and root not in real.parents:
-            diags.warning(
-                relative,
-                1,
-                f"symlink points outside the source folder ({real}); skipped",
-                "symlink",
-            )
-            continue
-        if path.is_dir():
-            if path.suffix.lower() == ".md":
-                diags.warning(
-                    relative,
-                    1,
-                    "a folder named like a Markdown file; its contents are read as a folder",
-                    "read",
-                )
-            continue
-        known.add(relative)
-        if path.suffix.lower() == ".md" and not any(
-            fnmatch.fnmatch(relative, pat) for pat in exclude
-        ):
-            markdown.append(path)
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            relative = prefix + entry.name
+            try:
+                is_link = entry.is_symlink()
+                if is_link:
+                    # Only a link can lead out: folders reached through one are not walked.
+                    real = Path(entry.path).resolve()
+                    if real != root and root not in real.parents:
+                        diags.warning(
+                            relative,
+                            1,
+                            f"symlink points outside the source folder ({real}); skipped",
+                            "symlink",
+                        )
+                        continue
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name.lower().endswith(".md"):
+                    diags.warning(
+                        relative,
+                        1,
+                        "a folder named like a Markdown file; its contents are read as a folder",
+                        "read",
+                    )
+                if not is_link:
+                    pending.append((entry.path, relative + "/"))
+                continue
+            files.append((relative.split("/"), relative))
+    files.sort()
+    known = {relative for _, relative in files}
+    markdown = [
+        root / relative
+        for _, relative in files
+        if relative.lower().endswith(".md")
+        and not any(fnmatch.fnmatch(relative, pat) for pat in exclude)
+    ]
     return markdown, known
 
 

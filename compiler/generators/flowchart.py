@@ -119,16 +119,8 @@ class SvgGenerator:
         expected = [procedure_svg_path(doc, p) for p in doc.procedures] + [
             entry_svg_path(doc, e) for e in doc.errors if e.causes or e.actions
         ]
-        if not all(ctx.writer.exists(path) for path in expected):
-            return False
-        try:
-            previous = sorted(os.listdir(ctx.writer.root / folder))
-        except OSError:
-            previous = []
-        for name in previous:
-            if name.endswith(".svg"):
-                ctx.writer.keep(f"{folder}/{name}")
-        return True
+        names = [path[len(folder) + 1 :] for path in expected]
+        return ctx.writer.keep_folder(folder, ".svg", names)
 
     @staticmethod
     def _write(chart: _Chart, svg: str | FlowchartError, ctx: BuildContext) -> None:
