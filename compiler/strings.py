@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +48,6 @@ def fmt(template: str, **values: object) -> str:
     """``template.format(**values)`` that never raises on an admin's odd template:
     unknown ``{names}`` stay as written, a malformed template is returned as it is."""
     try:
-        return string.Formatter().vformat(template, (), _KeepMissing(values))
+        return template.format_map(_KeepMissing(values))
     except (ValueError, IndexError, KeyError, AttributeError, TypeError):
         return template

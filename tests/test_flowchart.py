@@ -632,3 +632,23 @@ def test_custom_and_empty_links() -> None:
     for svg in render_svg([same_page, plain, hostile]):
         _check_svg(svg)
         assert "onload=" not in svg.replace("onload=%22", "")
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("Page {page} of {pages}", "Page 3 of 12"),
+        ("{page:>3}/{pages!r}", "  3/12"),
+        ("{unknown} {page}", "{unknown} 3"),
+        ("{{page}}", "{page}"),
+        ("{}", "{}"),
+        ("{0}", "{0}"),
+        ("{page.nope}", "{page.nope}"),
+        ("{page", "{page"),
+        ("{page!z}", "{page!z}"),
+    ],
+)
+def test_fmt_keeps_unknown_names_and_returns_a_malformed_template(
+    template: str, expected: str
+) -> None:
+    assert fmt(template, page=3, pages=12) == expected

@@ -52,3 +52,17 @@ def test_one_code_node_for_two_documents(make_source: MakeSource) -> None:
     assert [d.id for d, _ in graph.entries_for_code("0X1FC07")] == ["a", "b"]
     assert graph.code_index() == {"0x1FC07": ["a#a", "b#b"]}
     assert graph.linked_documents("c") == ["a"]
+
+
+def test_queries_answer_the_same_after_a_caller_changes_a_list(tmp_path: Path) -> None:
+    # The document and code lists are kept after the first walk: callers get copies.
+    src = tmp_path / "seed"
+    src.mkdir()
+    shutil.copy(SEED, src / SEED.name)
+    graph = compile_sources(src, Config(root=tmp_path), jobs=1).graph
+    docs, codes = graph.documents(), graph.codes()
+    entries = graph.entries_for_code(codes[0].code)
+    docs.clear()
+    codes.clear()
+    entries.clear()
+    assert graph.documents() and graph.codes() and graph.entries_for_code(graph.codes()[0].code)

@@ -459,7 +459,7 @@ def test_pdf_workers_load_weasyprint_without_library_lookups(case: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", _LOAD_WEASYPRINT, case],
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         check=True,
         timeout=120,
         cwd=ROOT,
