@@ -22,7 +22,8 @@ from fontTools.ttLib import TTFont
 
 from compiler.build import BuildResult, build
 from compiler.config import Config
-from compiler.pdf.render import RenderPool, confined_fetcher
+from compiler.pdf import render as render_module
+from compiler.pdf.render import Job, Rendered, RenderPool, confined_fetcher
 
 from .conftest import ROOT, SEED, MakeSource
 
@@ -469,3 +470,28 @@ def test_pdf_workers_load_weasyprint_without_library_lookups(case: str) -> None:
         assert spawned == 0, done.stdout
     else:  # the usual import after a failed direct one: it looks libraries up again
         assert spawned > 0, done.stdout
+
+
+@pytest.mark.parametrize(("limit_mb", "replaced"), [(0, True), (100_000, False)])
+def test_a_worker_grown_past_the_memory_limit_is_replaced(
+    monkeypatch: pytest.MonkeyPatch, limit_mb: int, replaced: bool
+) -> None:
+    # A worker keeps most of each layout's memory: the handbook's front and index of 300
+    # runbooks took one worker to 485 MB. Past the limit, the next jobs get new workers.
+    monkeypatch.setattr(render_module, "WORKER_MEMORY_MB", limit_mb)
+    stops: list[bool] = []
+    original_close = RenderPool.close
+
+    def close(self: RenderPool, *, wait: bool = True) -> None:
+        if self._pool is not None:
+            stops.append(wait)
+        original_close(self, wait=wait)
+
+    monkeypatch.setattr(RenderPool, "close", close)
+    job = Job("<p>x</p>", "")
+    with RenderPool(1) as pool:
+        [(_, first)] = list(pool.render([job]))
+        assert isinstance(first, Rendered) and first.worker_mb > 0
+        [(_, second)] = list(pool.render([job]))
+        assert isinstance(second, Rendered)
+        assert stops == ([False] if replaced else [])

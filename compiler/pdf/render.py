@@ -31,6 +31,10 @@ JOBS_PER_WORKER = 40
 """Workers are replaced after about this many layouts each: every layout leaves some
 memory behind (a worker that made 150 held 450 MB); new ones cost 0.7 s, in parallel.
 (Not ``max_tasks_per_child``: it deadlocks on Python 3.11-3.13, cpython#115634.)"""
+WORKER_MEMORY_MB = 320
+"""A worker whose peak memory passed this is replaced before the next jobs are handed
+out. The handbook's front and index of 300 runbooks take ~200 MB each to lay out, which
+the worker keeps: a second front pass in the same worker reached 485 MB."""
 
 
 @dataclass(slots=True)
@@ -57,6 +61,8 @@ class Rendered:
     problems: list[str] = field(default_factory=list)
     """What WeasyPrint or the fetcher complained about (refused URLs, bad images)."""
     seconds: float = 0.0
+    worker_mb: float = 0.0
+    """The peak memory of the worker that made it, after making it (not stored)."""
 
     @property
     def pages(self) -> int:
@@ -229,7 +235,21 @@ def render(job: Job) -> Rendered:
     with _collecting():
         rendered = _render(job)  # its document is garbage once this returns: collected
     rendered.seconds = time.perf_counter() - start
+    rendered.worker_mb = _peak_memory_mb()
     return rendered
+
+
+def _peak_memory_mb() -> float:
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux keeps that across
+    exec, so a spawned worker would start with the peak of the build that forked it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def _render(job: Job) -> Rendered:
@@ -293,6 +313,8 @@ class RenderPool:
         """The stylesheet the workers parse while they wait for their first job."""
         self._pool: ProcessPoolExecutor | None = None
         self._size = 0
+        self._grown = False
+        """A worker passed :data:`WORKER_MEMORY_MB`: new ones for the next jobs."""
 
     def __enter__(self) -> RenderPool:
         return self
@@ -321,6 +343,8 @@ class RenderPool:
         The first :data:`JOBS_PER_WORKER` jobs per worker are handed to the workers at
         once, before this returns: the caller can do other work while they lay out and
         read the results later."""
+        if self._grown:
+            self.close(wait=False)
         # Longest first, so one big document does not finish alone at the end.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].html))
         batch = self.workers * JOBS_PER_WORKER
@@ -345,7 +369,10 @@ class RenderPool:
                 self.close()  # new workers: see JOBS_PER_WORKER
                 futures = self._submit(jobs, chunk)
             for i, future in zip(chunk, futures, strict=True):
-                yield i, future.result()
+                result = future.result()
+                if isinstance(result, Rendered) and result.worker_mb > WORKER_MEMORY_MB:
+                    self._grown = True
+                yield i, result
 
     def close(self, *, wait: bool = True) -> None:
         """Stop the workers. ``wait=False`` when every result is in: the workers then exit
@@ -354,6 +381,7 @@ class RenderPool:
             self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
             self._size = 0
+        self._grown = False
 
 
 def _warm(css: str | None, css_folder: str | None) -> None:
