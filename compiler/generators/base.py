@@ -114,14 +114,18 @@ def edited_sources(source: Path, out: Path) -> list[Path]:
     """Markdown files under ``source`` changed since the last build into ``out`` wrote
     its manifest (all of them when there was none): a guess made before parsing, for
     what a ``prepare`` hook starts. Wrong, it costs time, never correctness."""
+    from compiler.diagnostics import Diagnostics
     from compiler.manifest import MANIFEST
+    from compiler.sources import find_sources
 
     try:
         last = (out / MANIFEST).stat().st_mtime
     except OSError:
         last = float("-inf")
     try:
-        return sorted(path for path in source.rglob("*.md") if path.stat().st_mtime >= last)
+        # The build's own listing (no hidden files, no links out), not excludes: a guess.
+        paths, _ = find_sources(source, (), Diagnostics())
+        return [path for path in paths if path.stat().st_mtime >= last]
     except OSError:
         return []
 
