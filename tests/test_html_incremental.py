@@ -116,3 +116,53 @@ def test_only_the_written_pages_are_searched_again(
     assert first_changed is None  # the first build indexes everything
     assert set(pages) == set(first_pages) >= {"a.html", "d.html", "codes/34599.html"}
     assert changed == {"d.html", "codes/34599.html"}
+
+
+def test_an_image_no_page_shows_any_more_is_removed(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    png = b"\x89PNG\r\n\x1a\nfake"
+    procedure = (
+        "# {title}\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./media/{image})\n\n"
+        "2. Close it.\n"
+    )
+    src = make_source(
+        {
+            "a.md": procedure.format(title="A", image="one.png"),
+            "b.md": procedure.format(title="B", image="two.png"),
+            "c.md": procedure.format(title="C", image="two.png"),
+        }
+    )
+    (src / "media").mkdir()
+    for name in ("one.png", "two.png", "three.png"):
+        (src / "media" / name).write_bytes(png)
+    out = tmp_path / "out"
+    media = out / "html" / "_media" / "media"
+    _build(src, out)
+    assert sorted(p.name for p in media.iterdir()) == ["one.png", "two.png"]
+    # a now shows three.png; b no longer shows two.png, which c (not written again) does.
+    (src / "a.md").write_text(procedure.format(title="A", image="three.png"), encoding="utf-8")
+    (src / "b.md").write_text("# B\n\nNothing to show.\n", encoding="utf-8")
+    _build(src, out)
+    assert sorted(p.name for p in media.iterdir()) == ["three.png", "two.png"]
+    # The site is the one a clean build makes.
+    clean = tmp_path / "clean"
+    _build(src, clean)
+    assert _site(out) == _site(clean)
+
+
+def test_without_a_record_of_the_images_every_earlier_one_is_kept(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    # A folder built before pages' images were recorded: which image a kept page shows is
+    # not known, so none is removed (and no record is written until every page is).
+    shot = "# A\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./one.png)\n\n2. Close it.\n"
+    src = make_source({"a.md": shot, "b.md": "# B\n\nText.\n"})
+    (src / "one.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    out = tmp_path / "out"
+    _build(src, out)
+    (out / ".cache" / "html-images.json").unlink()
+    (src / "b.md").write_text("# B\n\nOther text.\n", encoding="utf-8")
+    _build(src, out)
+    assert (out / "html" / "_media" / "one.png").is_file()
+    assert not (out / ".cache" / "html-images.json").exists()

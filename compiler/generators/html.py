@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -96,20 +96,28 @@ class HtmlGenerator:
         )
         if unchanged:
             _write_page(ctx, CHANGES_PAGE, render_changes(env, site, ctx.changes))
+            for state in (PAGE_KEYS, PAGE_IMAGES):  # what the next build compares with
+                ctx.writer.keep(state)
             return
         previous_keys = _load_page_keys(ctx)
         keys: dict[str, str] = {}
         stale = [doc for doc in docs if _page_is_stale(ctx, doc, previous_keys, keys)]
         figures = procedure_figures(stale, site, ctx, extra)
-        write = partial(_write_page, ctx)
         fresh: set[str] = set()  # searchable pages written by this build
+        images_of: dict[str, list[str]] = {}  # page -> the images it shows
+
+        def write(path: str, render: Callable[[], str]) -> None:
+            site.used.clear()
+            html = render()
+            images_of[path] = sorted(site.used)
+            _write_page(ctx, path, html)
 
         def page(doc: Document) -> tuple[str, dict[str, str]]:
-            """The page, and the images it added to the site (a worker's own copy of
-            ``site.images`` is lost with the worker)."""
-            before = set(site.images)
+            """The page, and the images it shows (a worker's own copy of ``site.images``
+            is lost with the worker)."""
+            site.used.clear()
             html = render_runbook(env, site, doc, figures)
-            return html, {k: v for k, v in site.images.items() if k not in before}
+            return html, {k: site.images[k] for k in site.used}
 
         for doc, done in zip(stale, map_documents(page, stale, jobs=ctx.jobs), strict=True):
             path = page_path(doc.id)
@@ -124,11 +132,12 @@ class HtmlGenerator:
                 continue
             html, images = done
             site.images.update(images)
-            write(path, html)
+            images_of[path] = sorted(images)
+            _write_page(ctx, path, html)
             fresh.add(path)
         rewritten = {doc.id for doc in stale}
-        write(INDEX_PAGE, render_index(env, site))
-        write(CODES_INDEX, render_codes_index(env, site))
+        write(INDEX_PAGE, partial(render_index, env, site))
+        write(CODES_INDEX, partial(render_codes_index, env, site))
         for code in graph.codes():
             path = code_page(code.code)
             listed = sorted({doc.id for doc, _ in graph.entries_for_code(code.code)})
@@ -140,19 +149,18 @@ class HtmlGenerator:
                 or previous_keys.get(path) != keys[path]
                 or not ctx.writer.keep(f"{OUT}/{path}")
             ):
-                write(path, render_code(env, site, code.code))
+                write(path, partial(render_code, env, site, code.code))
                 fresh.add(path)
-        write(SEARCH_PAGE, render_search(env, site))
-        write(CHANGES_PAGE, render_changes(env, site, ctx.changes))
+        write(SEARCH_PAGE, partial(render_search, env, site))
+        write(CHANGES_PAGE, partial(render_changes, env, site, ctx.changes))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
         _copy_images(ctx, site)
-        if len(stale) < len(docs):
-            _keep_earlier_images(ctx)
-        ctx.writer.write_text(PAGE_KEYS, json.dumps(keys, indent=0, sort_keys=True) + "\n")
         searchable = [page_path(doc.id) for doc in docs] + [
             code_page(c.code) for c in graph.codes()
         ]
+        _keep_images(ctx, searchable, images_of)
+        ctx.writer.write_text(PAGE_KEYS, json.dumps(keys, indent=0, sort_keys=True) + "\n")
         warm, self._warm = self._warm, None
         _index(ctx, docs, searchable, fresh if previous_keys else None, warm)
 
@@ -426,17 +434,48 @@ def _write_static(ctx: BuildContext, extra: Path | None) -> None:
                 ctx.writer.write_bytes(f"{OUT}/{STATIC}/{relative}", file.read_bytes())
 
 
-def _keep_earlier_images(ctx: BuildContext) -> None:
-    """Pages not written again still show their images: keep every earlier one.
+PAGE_IMAGES = ".cache/html-images.json"
+"""Page -> the images it shows, for every page of the site that shows one."""
 
-    Which page uses which image is known only by writing the page; an image no page
-    uses any more stays until a full build (``--force``, new templates or settings).
+
+def _keep_images(ctx: BuildContext, pages: Sequence[str], images_of: dict[str, list[str]]) -> None:
+    """Keep the images of the pages this build did not write, and record every page's.
+
+    Which page shows which image is known only by writing the page: the last build's
+    record answers for the others. An image no page shows any more is left out, and the
+    build removes it. Without a record (a folder built before there was one) every
+    earlier image is kept, and no record is written until a build writes every page.
     """
-    prefix = f"{OUT}/{MEDIA}/"
+    previous = _load_page_images(ctx)
     written = {ctx.writer.relative(p) for p in ctx.writer.written}
-    for path in sorted(ctx.previous_outputs):
-        if path.startswith(prefix) and path not in written:
-            ctx.writer.keep(path)
+    for page in pages:
+        if page in images_of:
+            continue
+        if previous is None:  # a page kept from a build that did not record its images
+            prefix = f"{OUT}/{MEDIA}/"
+            for path in sorted(ctx.previous_outputs):
+                if path.startswith(prefix) and path not in written:
+                    ctx.writer.keep(path)
+            return
+        images_of[page] = previous.get(page, [])  # (a page that shows none is not listed)
+    for image in sorted({i for shown in images_of.values() for i in shown}):
+        if f"{OUT}/{image}" not in written:
+            ctx.writer.keep(f"{OUT}/{image}")
+    record = {page: shown for page, shown in sorted(images_of.items()) if shown}
+    ctx.writer.write_text(PAGE_IMAGES, json.dumps(record, indent=0, sort_keys=True) + "\n")
+
+
+def _load_page_images(ctx: BuildContext) -> dict[str, list[str]] | None:
+    """The last build's :data:`PAGE_IMAGES`; None after a full build or without one."""
+    if ctx.changed is None:
+        return {}
+    try:
+        data = json.loads(ctx.writer.target(PAGE_IMAGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): [str(i) for i in v] for k, v in data.items() if isinstance(v, list)}
 
 
 def _copy_images(ctx: BuildContext, site: Site) -> None:

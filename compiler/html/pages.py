@@ -181,6 +181,8 @@ class Site:
     source_root: Path | None
     images: dict[str, str] = field(default_factory=dict)
     """Site path -> source path of every image to copy."""
+    used: set[str] = field(default_factory=set)
+    """Site paths of the images shown since it was last cleared: the page being made."""
 
     def doc_page(self, doc_id: str) -> str | None:
         return page_path(doc_id) if self.graph.document(doc_id) is not None else None
@@ -196,6 +198,7 @@ class Site:
             return None
         site_path = f"{MEDIA}/{source_path}"
         self.images[site_path] = source_path
+        self.used.add(site_path)
         return site_path
 
 
