@@ -166,3 +166,25 @@ def test_without_a_record_of_the_images_every_earlier_one_is_kept(
     _build(src, out)
     assert (out / "html" / "_media" / "one.png").is_file()
     assert not (out / ".cache" / "html-images.json").exists()
+
+
+def test_a_build_with_nothing_new_keeps_what_the_next_one_compares_with(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    # A change, then a build with nothing new (the last one changed the graph, so it is not
+    # answered from the manifest): the html state files must survive it, else the next
+    # edit rewrites every page.
+    src = make_source(DOCS)
+    out = tmp_path / "out"
+    _build(src, out)
+    (src / "d.md").write_text(DOCS["d.md"].replace("34599", "34600"), encoding="utf-8")
+    _build(src, out)
+    _build(src, out)
+    assert (out / ".cache" / "html-pages.json").is_file()
+    assert (out / ".cache" / "html-images.json").is_file()
+    before = _mtimes(out)
+    (src / "d.md").write_text(DOCS["d.md"].replace("Disk.", "Full disk."), encoding="utf-8")
+    _build(src, out)
+    after = _mtimes(out)
+    assert before["a.html"] == after["a.html"]
+    assert before["d.html"] != after["d.html"]
