@@ -53,16 +53,16 @@ class BuildContext:
     """What one format computes and another reuses in the same build (by module name)."""
     graph_export: dict[str, Any] | None = None
     """The graph as ``runbooks.json`` holds it, when the build already made it."""
-    _export_text: str | None = None
+    _export_bytes: bytes | None = None
 
-    def export_text(self, graph: RunbookGraph) -> str:
-        """``runbooks.json``'s text, made once per build whoever asks first."""
-        if self._export_text is None:
-            from compiler.generators.json_export import dumps, export
+    def export_bytes(self, graph: RunbookGraph) -> bytes:
+        """``runbooks.json``'s bytes, made once per build whoever asks first."""
+        if self._export_bytes is None:
+            from compiler.generators.json_export import dump_bytes, export
 
             data = self.graph_export if self.graph_export is not None else export(graph)
-            self._export_text = dumps(data)
-        return self._export_text
+            self._export_bytes = dump_bytes(data)
+        return self._export_bytes
 
     def template_cache(self) -> jinja2.BytecodeCache:
         """Compiled templates kept between builds (``.cache/templates``): compiling the
