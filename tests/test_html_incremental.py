@@ -188,3 +188,17 @@ def test_a_build_with_nothing_new_keeps_what_the_next_one_compares_with(
     after = _mtimes(out)
     assert before["a.html"] == after["a.html"]
     assert before["d.html"] != after["d.html"]
+
+
+def test_an_image_deleted_from_the_site_comes_back_for_a_page_not_written_again(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    shot = "# A\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./one.png)\n\n2. Close it.\n"
+    src = make_source({"a.md": shot, "b.md": "# B\n\nText.\n"})
+    (src / "one.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    out = tmp_path / "out"
+    _build(src, out)
+    (out / "html" / "_media" / "one.png").unlink()
+    (src / "b.md").write_text("# B\n\nOther text.\n", encoding="utf-8")
+    _build(src, out)
+    assert (out / "html" / "_media" / "one.png").read_bytes().endswith(b"fake")

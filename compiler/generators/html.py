@@ -155,7 +155,7 @@ class HtmlGenerator:
         write(CHANGES_PAGE, partial(render_changes, env, site, ctx.changes))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
-        _copy_images(ctx, site)
+        _copy_images(ctx, site.images)
         searchable = [page_path(doc.id) for doc in docs] + [
             code_page(c.code) for c in graph.codes()
         ]
@@ -459,14 +459,16 @@ def _keep_images(ctx: BuildContext, pages: Sequence[str], images_of: dict[str, l
             return
         images_of[page] = previous.get(page, [])  # (a page that shows none is not listed)
     for image in sorted({i for shown in images_of.values() for i in shown}):
-        if f"{OUT}/{image}" not in written:
-            ctx.writer.keep(f"{OUT}/{image}")
+        if f"{OUT}/{image}" not in written and not ctx.writer.keep(f"{OUT}/{image}"):
+            # Gone from the site (deleted by hand): copied again for the page that shows it.
+            _copy_images(ctx, {image: image.removeprefix(f"{MEDIA}/")})
     record = {page: shown for page, shown in sorted(images_of.items()) if shown}
     ctx.writer.write_text(PAGE_IMAGES, json.dumps(record, indent=0, sort_keys=True) + "\n")
 
 
 def _load_page_images(ctx: BuildContext) -> dict[str, list[str]] | None:
-    """The last build's :data:`PAGE_IMAGES`; None after a full build or without one."""
+    """The last build's :data:`PAGE_IMAGES`: empty for a full build (it writes every page),
+    None when there is no usable record."""
     if ctx.changed is None:
         return {}
     try:
@@ -478,8 +480,9 @@ def _load_page_images(ctx: BuildContext) -> dict[str, list[str]] | None:
     return {str(k): [str(i) for i in v] for k, v in data.items() if isinstance(v, list)}
 
 
-def _copy_images(ctx: BuildContext, site: Site) -> None:
-    for site_path, source_path in sorted(site.images.items()):
+def _copy_images(ctx: BuildContext, images: dict[str, str]) -> None:
+    """Copy each image (site path -> source path) into the site."""
+    for site_path, source_path in sorted(images.items()):
         try:
             data = (ctx.source_root / source_path).read_bytes()
             ctx.writer.write_bytes(f"{OUT}/{site_path}", data)
