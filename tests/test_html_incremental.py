@@ -118,30 +118,45 @@ def test_only_the_written_pages_are_searched_again(
     assert changed == {"d.html", "codes/34599.html"}
 
 
+PNG = b"\x89PNG\r\n\x1a\nfake"
+SHOT = "# {title}\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./{image})\n\n2. Close it.\n"
+"""A document whose procedure step shows an image."""
+
+
+def _a_shows_an_image_b_none(make_source: MakeSource, tmp_path: Path) -> tuple[Path, Path]:
+    """(source, output) of a built site where a.md shows one.png and b.md no image."""
+    src = make_source({"a.md": SHOT.format(title="A", image="one.png"), "b.md": "# B\n\nText.\n"})
+    (src / "one.png").write_bytes(PNG)
+    out = tmp_path / "out"
+    _build(src, out)
+    return src, out
+
+
+def _edit_b(src: Path, out: Path) -> None:
+    """Edit b.md and build again: a's page is not written again."""
+    (src / "b.md").write_text("# B\n\nOther text.\n", encoding="utf-8")
+    _build(src, out)
+
+
 def test_an_image_no_page_shows_any_more_is_removed(
     make_source: MakeSource, tmp_path: Path
 ) -> None:
-    png = b"\x89PNG\r\n\x1a\nfake"
-    procedure = (
-        "# {title}\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./media/{image})\n\n"
-        "2. Close it.\n"
-    )
     src = make_source(
         {
-            "a.md": procedure.format(title="A", image="one.png"),
-            "b.md": procedure.format(title="B", image="two.png"),
-            "c.md": procedure.format(title="C", image="two.png"),
+            "a.md": SHOT.format(title="A", image="media/one.png"),
+            "b.md": SHOT.format(title="B", image="media/two.png"),
+            "c.md": SHOT.format(title="C", image="media/two.png"),
         }
     )
     (src / "media").mkdir()
     for name in ("one.png", "two.png", "three.png"):
-        (src / "media" / name).write_bytes(png)
+        (src / "media" / name).write_bytes(PNG)
     out = tmp_path / "out"
     media = out / "html" / "_media" / "media"
     _build(src, out)
     assert sorted(p.name for p in media.iterdir()) == ["one.png", "two.png"]
     # a now shows three.png; b no longer shows two.png, which c (not written again) does.
-    (src / "a.md").write_text(procedure.format(title="A", image="three.png"), encoding="utf-8")
+    (src / "a.md").write_text(SHOT.format(title="A", image="media/three.png"), encoding="utf-8")
     (src / "b.md").write_text("# B\n\nNothing to show.\n", encoding="utf-8")
     _build(src, out)
     assert sorted(p.name for p in media.iterdir()) == ["three.png", "two.png"]
@@ -156,14 +171,9 @@ def test_without_a_record_of_the_images_every_earlier_one_is_kept(
 ) -> None:
     # A folder built before pages' images were recorded: which image a kept page shows is
     # not known, so none is removed (and no record is written until every page is).
-    shot = "# A\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./one.png)\n\n2. Close it.\n"
-    src = make_source({"a.md": shot, "b.md": "# B\n\nText.\n"})
-    (src / "one.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    out = tmp_path / "out"
-    _build(src, out)
+    src, out = _a_shows_an_image_b_none(make_source, tmp_path)
     (out / ".cache" / "html-images.json").unlink()
-    (src / "b.md").write_text("# B\n\nOther text.\n", encoding="utf-8")
-    _build(src, out)
+    _edit_b(src, out)
     assert (out / "html" / "_media" / "one.png").is_file()
     assert not (out / ".cache" / "html-images.json").exists()
 
@@ -193,12 +203,7 @@ def test_a_build_with_nothing_new_keeps_what_the_next_one_compares_with(
 def test_an_image_deleted_from_the_site_comes_back_for_a_page_not_written_again(
     make_source: MakeSource, tmp_path: Path
 ) -> None:
-    shot = "# A\n\nTo fix it, do this:\n\n1. Open it.\n\n   ![Shot](./one.png)\n\n2. Close it.\n"
-    src = make_source({"a.md": shot, "b.md": "# B\n\nText.\n"})
-    (src / "one.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    out = tmp_path / "out"
-    _build(src, out)
+    src, out = _a_shows_an_image_b_none(make_source, tmp_path)
     (out / "html" / "_media" / "one.png").unlink()
-    (src / "b.md").write_text("# B\n\nOther text.\n", encoding="utf-8")
-    _build(src, out)
+    _edit_b(src, out)
     assert (out / "html" / "_media" / "one.png").read_bytes().endswith(b"fake")
