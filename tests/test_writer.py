@@ -1,0 +1,93 @@
+"""The output writer: atomic writes, confined to the output folder."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from compiler.writer import UnsafePathError, Writer
+
+
+def test_writes_land_under_the_root_readable_and_without_temporaries(tmp_path: Path) -> None:
+    writer = Writer(tmp_path / "out")
+    writer.write_text("html/a/b/page.html", "one")
+    writer.write_text("html/a/b/other.html", "two")
+    writer.write_bytes("top.txt", b"three")
+    root = tmp_path / "out"
+    assert (root / "html/a/b/page.html").read_text() == "one"
+    assert (root / "top.txt").read_bytes() == b"three"
+    assert sorted(p.name for p in (root / "html/a/b").iterdir()) == ["other.html", "page.html"]
+    mask = os.umask(0)
+    os.umask(mask)
+    mode = stat.S_IMODE((root / "top.txt").stat().st_mode)
+    assert mode == 0o666 & ~mask
+    assert [writer.relative(p) for p in writer.written] == [
+        "html/a/b/page.html",
+        "html/a/b/other.html",
+        "top.txt",
+    ]
+
+
+def test_a_file_is_written_once_per_build(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    writer.write_text("a.txt", "x")
+    with pytest.raises(UnsafePathError):
+        writer.write_text("./a.txt", "y")
+    assert (tmp_path / "a.txt").read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["../x.txt", "/etc/x.txt", "a/../../x.txt"])
+def test_names_that_leave_the_root_are_refused(tmp_path: Path, name: str) -> None:
+    writer = Writer(tmp_path / "out")
+    with pytest.raises(UnsafePathError):
+        writer.write_text(name, "x")
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_a_linked_folder_that_leads_outside_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "out"
+    root.mkdir()
+    os.symlink(outside, root / "html")
+    writer = Writer(root)
+    with pytest.raises(UnsafePathError):
+        writer.write_text("html/page.html", "x")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_link_at_the_file_name_is_replaced_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keep")
+    root = tmp_path / "out"
+    root.mkdir()
+    os.symlink(secret, root / "page.html")
+    Writer(root).write_text("page.html", "new")
+    assert secret.read_text() == "keep"
+    assert not (root / "page.html").is_symlink()
+    assert (root / "page.html").read_text() == "new"
+
+
+def test_a_folder_removed_during_the_build_is_made_again(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    writer.write_text("svg/doc/a.svg", "a")
+    (tmp_path / "svg/doc/a.svg").unlink()
+    (tmp_path / "svg/doc").rmdir()
+    writer.write_text("svg/doc/b.svg", "b")
+    assert (tmp_path / "svg/doc/b.svg").read_text() == "b"
+
+
+def test_a_failed_fill_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("old")
+    writer = Writer(tmp_path)
+
+    def fail(handle: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        writer.write_with("a.txt", fail)
+    assert (tmp_path / "a.txt").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
