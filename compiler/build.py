@@ -256,6 +256,7 @@ def _build_with(
     manifest.summary = summary(compilation)
     manifest.diagnostics = diagnostic_records(compilation.diagnostics)
     writer.write_text(MANIFEST, manifest_json(manifest))
+    writer.finish()  # before the marker goes: a killed build's leftovers are swept
     marker.unlink(missing_ok=True)
     report.finish()
     clock.lap("stale files, manifest")

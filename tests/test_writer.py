@@ -17,7 +17,7 @@ def test_writes_land_under_the_root_readable_and_without_temporaries(tmp_path: P
     writer.write_text("html/a/b/other.html", "two")
     writer.write_bytes("top.txt", b"three")
     root = tmp_path / "out"
-    assert (root / "html/a/b/page.html").read_text() == "one"
+    assert (root / "html/a/b/page.html").read_text(encoding="utf-8") == "one"
     assert (root / "top.txt").read_bytes() == b"three"
     assert sorted(p.name for p in (root / "html/a/b").iterdir()) == ["other.html", "page.html"]
     mask = os.umask(0)
@@ -36,7 +36,7 @@ def test_a_file_is_written_once_per_build(tmp_path: Path) -> None:
     writer.write_text("a.txt", "x")
     with pytest.raises(UnsafePathError):
         writer.write_text("./a.txt", "y")
-    assert (tmp_path / "a.txt").read_text() == "x"
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "x"
 
 
 @pytest.mark.parametrize("name", ["../x.txt", "/etc/x.txt", "a/../../x.txt"])
@@ -61,14 +61,14 @@ def test_a_linked_folder_that_leads_outside_is_refused(tmp_path: Path) -> None:
 
 def test_a_link_at_the_file_name_is_replaced_not_followed(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
-    secret.write_text("keep")
+    secret.write_text("keep", encoding="utf-8")
     root = tmp_path / "out"
     root.mkdir()
     os.symlink(secret, root / "page.html")
     Writer(root).write_text("page.html", "new")
-    assert secret.read_text() == "keep"
+    assert secret.read_text(encoding="utf-8") == "keep"
     assert not (root / "page.html").is_symlink()
-    assert (root / "page.html").read_text() == "new"
+    assert (root / "page.html").read_text(encoding="utf-8") == "new"
 
 
 def test_a_folder_removed_during_the_build_is_made_again(tmp_path: Path) -> None:
@@ -77,11 +77,11 @@ def test_a_folder_removed_during_the_build_is_made_again(tmp_path: Path) -> None
     (tmp_path / "svg/doc/a.svg").unlink()
     (tmp_path / "svg/doc").rmdir()
     writer.write_text("svg/doc/b.svg", "b")
-    assert (tmp_path / "svg/doc/b.svg").read_text() == "b"
+    assert (tmp_path / "svg/doc/b.svg").read_text(encoding="utf-8") == "b"
 
 
 def test_a_failed_fill_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text("old")
+    (tmp_path / "a.txt").write_text("old", encoding="utf-8")
     writer = Writer(tmp_path)
 
     def fail(handle: object) -> None:
@@ -89,5 +89,33 @@ def test_a_failed_fill_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> N
 
     with pytest.raises(RuntimeError):
         writer.write_with("a.txt", fail)
-    assert (tmp_path / "a.txt").read_text() == "old"
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_replaced_file_can_be_freed_in_the_background(tmp_path: Path) -> None:
+    (tmp_path / "book.pdf").write_bytes(b"old" * 1000)
+    reader = (tmp_path / "book.pdf").open("rb")  # someone still reading the old book
+    writer = Writer(tmp_path)
+    writer.write_with("book.pdf", lambda out: out.write(b"new"), free_old_later=True)
+    writer.write_with("first.pdf", lambda out: out.write(b"one"), free_old_later=True)
+    writer.finish()
+    assert (tmp_path / "book.pdf").read_bytes() == b"new"
+    assert reader.read() == b"old" * 1000
+    reader.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.pdf", "first.pdf"]
+
+
+def test_the_second_name_of_a_replaced_file_is_a_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed before the old file is deleted: the next build sweeps its second name."""
+    (tmp_path / "book.pdf").write_bytes(b"old")
+    writer = Writer(tmp_path)
+    monkeypatch.setattr("compiler.writer._unlink_quietly", lambda path: None)
+    writer.write_with("book.pdf", lambda out: out.write(b"new"), free_old_later=True)
+    writer.finish()
+    assert len(list(tmp_path.iterdir())) == 2
+    Writer(tmp_path).clean_temporaries()
+    assert [p.name for p in tmp_path.iterdir()] == ["book.pdf"]
+    assert (tmp_path / "book.pdf").read_bytes() == b"new"

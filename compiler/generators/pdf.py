@@ -32,9 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import orjson
 
 from compiler.config import Config
-from compiler.flowchart import FlowchartError, procedure_dot, render_svg, svg_size
 from compiler.generators.base import BuildContext, register
-from compiler.graph import RunbookGraph
 from compiler.model import Document, Procedure, Step
 from compiler.pdf.printhtml import (
     BUDGET,
@@ -56,6 +54,7 @@ from compiler.pdf.store import STORE_DIR, DocEntry, LayoutStore
 from compiler.strings import TEMPLATES, fmt
 
 if TYPE_CHECKING:
+    from compiler.graph import RunbookGraph
     from compiler.pdf.book import BookPart
 
 OUTPUT_DIR = "pdf"
@@ -218,6 +217,11 @@ class _PdfBuild:
 
     def _finish(self) -> None:
         runbooks = self.runbooks
+        if self._ready:  # the workers are laying out: read the other runbooks meanwhile
+            laying_out = {r.key for r in self._ready}
+            self.store.preload(
+                r.key for r in runbooks if r.key not in laying_out and self._stored(r)
+            )
         self._collect_layouts()
         for r in runbooks:
             for line, message, rule in r.notes:
@@ -378,6 +382,8 @@ class _PdfBuild:
         self, figures: dict[tuple[str, str], list[Figure]], by_doc: Mapping[str, _Runbook]
     ) -> None:
         """Every printed procedure's flowchart pages, drawn by one batched Graphviz run."""
+        from compiler.flowchart import FlowchartError, procedure_dot, render_svg
+
         wanted: list[tuple[_Runbook, Procedure, list[str]]] = []
         for (doc_id, proc_id), _ in sorted(figures.items()):
             r = by_doc[doc_id]
@@ -576,7 +582,9 @@ class _PdfBuild:
         # The file identifier: from what the book is made of, like every other byte of it.
         ident = hashlib.sha256(f"{key}\0{front_key}\0{index_key}".encode()).digest()[:16]
         self.ctx.writer.write_with(
-            path, lambda out: write_book_to(out, parts, folios, meta, ident=ident)
+            path,
+            lambda out: write_book_to(out, parts, folios, meta, ident=ident),
+            free_old_later=True,
         )
         self.store.handbook = key
         self.store.handbook_parts = [front_key, index_key, *(k for k, _ in sheets)]
@@ -768,6 +776,8 @@ def _no_link(doc: Document, proc: Procedure, step: Step) -> str:
 
 
 def _draw_one(dot: str) -> str:
+    from compiler.flowchart import FlowchartError, render_svg
+
     try:
         return render_svg([dot])[0]
     except FlowchartError:
@@ -788,6 +798,8 @@ PORTRAIT_WIDTH = 499.0
 
 def _svg_figure(svg: str, alt: str) -> Figure:
     """A chart goes on a landscape page only when it is too wide for a portrait one."""
+    from compiler.flowchart import svg_size
+
     svg = _PROLOG.sub("", svg)  # no DOCTYPE: nothing that names an external DTD
     uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     width, height = svg_size(svg)
