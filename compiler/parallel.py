@@ -14,13 +14,29 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 8
 """Below this, forking workers costs more than it saves."""
+
+
+FORK_FROM = 64
+"""Documents from which a generator whose work is a few ms a document forks workers:
+below, forking costs more than it saves; above, this process is left free for the
+threads that feed helpers (the search index, which waits for it otherwise)."""
+
+
+class _HasJobs(Protocol):
+    @property
+    def jobs(self) -> int | None: ...
+
+
+def workers_for(items: int, ctx: _HasJobs) -> int | None:
+    """``jobs`` for :func:`map_documents` of ``items`` light documents (see FORK_FROM)."""
+    return ctx.jobs if items >= FORK_FROM else 1
 
 
 @dataclass(slots=True, frozen=True)

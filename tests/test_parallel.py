@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from compiler.parallel import Failure, map_documents
+import pytest
+
+from compiler import parallel
+from compiler.build import build
+from compiler.config import Config
+from compiler.parallel import FORK_FROM, Failure, map_documents, workers_for
+from tests.conftest import ROOT, SOURCE_DOCS
 
 
 def _square_or_fail(n: int) -> tuple[int, int]:
@@ -45,3 +52,44 @@ def test_done_is_called_in_order_in_this_process() -> None:
         lambda n: n, list(range(30)), jobs=2, done=lambda n: seen.append((n, os.getpid()))
     )
     assert seen == [(n, os.getpid()) for n in range(30)]
+
+
+def test_light_formats_fork_only_for_many_documents() -> None:
+    class Ctx:
+        jobs = 3
+
+    assert workers_for(FORK_FROM - 1, Ctx()) == 1
+    assert workers_for(FORK_FROM, Ctx()) == 3
+
+
+def test_forked_formats_write_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """md, ps1 and the html pages (runbooks and codes) from workers: the same bytes."""
+    formats = ["html", "md", "ps1"]
+    serial = tmp_path / "serial"
+    build(SOURCE_DOCS, serial, Config(root=ROOT), formats=formats, jobs=1)
+    monkeypatch.setattr("compiler.parallel.FORK_FROM", 1)
+    pids = tmp_path / "pids"
+    real_call = parallel._call
+
+    def call(fn: object, item: object) -> object:
+        with pids.open("a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
+        return real_call(fn, item)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("compiler.parallel._call", call)
+    out = tmp_path / "forked"
+    build(SOURCE_DOCS, out, Config(root=ROOT), formats=formats, jobs=2)
+    assert _tree(out) == _tree(serial)
+    ran_in = set(pids.read_text(encoding="utf-8").split())
+    assert ran_in and str(os.getpid()) not in ran_in  # every page and script in a worker
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    skip = {".cache", "pagefind", "changes.html", "CHANGES.md", "manifest.json"}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and not skip.intersection(p.parts)
+    }

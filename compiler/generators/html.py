@@ -112,32 +112,20 @@ class HtmlGenerator:
             images_of[path] = sorted(site.used)
             _write_page(ctx, path, html)
 
-        def page(doc: Document) -> tuple[str, dict[str, str]]:
-            """The page, and the images it shows (a worker's own copy of ``site.images``
-            is lost with the worker)."""
+        def page(item: Document | str) -> tuple[str, dict[str, str]]:
+            """A runbook's page (a code's, for a code), and the images it shows (a
+            worker's own copy of ``site.images`` is lost with the worker)."""
             site.used.clear()
-            html = render_runbook(env, site, doc, figures)
+            if isinstance(item, str):
+                html = render_code(env, site, item)
+            else:
+                html = render_runbook(env, site, item, figures)
             return html, {k: site.images[k] for k in site.used}
 
-        for doc, done in zip(stale, map_documents(page, stale, jobs=ctx.jobs), strict=True):
-            path = page_path(doc.id)
-            if isinstance(done, Failure):  # one odd document must not lose the site
-                keys.pop(path, None)
-                ctx.diags.error(
-                    doc.source,
-                    1,
-                    f"the html page of this document could not be written: {done}",
-                    "html",
-                )
-                continue
-            html, images = done
-            site.images.update(images)
-            images_of[path] = sorted(images)
-            _write_page(ctx, path, html)
-            fresh.add(path)
         rewritten = {doc.id for doc in stale}
         write(INDEX_PAGE, partial(render_index, env, site))
         write(CODES_INDEX, partial(render_codes_index, env, site))
+        stale_codes: list[str] = []
         for code in graph.codes():
             path = code_page(code.code)
             listed = sorted({doc.id for doc, _ in graph.entries_for_code(code.code)})
@@ -149,20 +137,37 @@ class HtmlGenerator:
                 or previous_keys.get(path) != keys[path]
                 or not ctx.writer.keep(f"{OUT}/{path}")
             ):
-                write(path, partial(render_code, env, site, code.code))
-                fresh.add(path)
+                stale_codes.append(code.code)
+        # The pages of codes and runbooks across the workers; then the search index
+        # starts, and the few other files are written while it runs.
+        items: list[Document | str] = [*stale_codes, *stale]
+        for item, done in zip(items, map_documents(page, items, jobs=ctx.jobs), strict=True):
+            path = code_page(item) if isinstance(item, str) else page_path(item.id)
+            if isinstance(done, Failure):  # one odd document must not lose the site
+                keys.pop(path, None)
+                if isinstance(item, str):
+                    where, what = f"{OUT}/{path}", f"the html page of code {item}"
+                else:
+                    where, what = item.source, "the html page of this document"
+                ctx.diags.error(where, 1, f"{what} could not be written: {done}", "html")
+                continue
+            html, images = done
+            site.images.update(images)
+            images_of[path] = sorted(images)
+            _write_page(ctx, path, html)
+            fresh.add(path)
+        searchable = [page_path(doc.id) for doc in docs] + [
+            code_page(c.code) for c in graph.codes()
+        ]
+        warm, self._warm = self._warm, None
+        _index(ctx, docs, searchable, fresh if previous_keys else None, warm)
         write(SEARCH_PAGE, partial(render_search, env, site))
         write(CHANGES_PAGE, partial(render_changes, env, site, ctx.changes))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
         _copy_images(ctx, site.images)
-        searchable = [page_path(doc.id) for doc in docs] + [
-            code_page(c.code) for c in graph.codes()
-        ]
         _keep_images(ctx, searchable, images_of)
         ctx.writer.write_text(PAGE_KEYS, json.dumps(keys, indent=0, sort_keys=True) + "\n")
-        warm, self._warm = self._warm, None
-        _index(ctx, docs, searchable, fresh if previous_keys else None, warm)
 
 
 PAGE_KEYS = ".cache/html-pages.json"

@@ -58,7 +58,7 @@ from compiler.model import (
     Section,
     Step,
 )
-from compiler.parallel import Failure, map_documents
+from compiler.parallel import Failure, map_documents, workers_for
 from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
 from compiler.parse.entries import heading_label
 from compiler.parse.vocab import Vocabulary, build_vocabulary
@@ -97,9 +97,7 @@ class MarkdownGenerator:
         def render(doc: Document) -> str:
             return render_markdown(graph, doc, ui_strings(doc.lang, "markdown", extra), vocab)
 
-        # In this process: printing takes a few ms a document, less than forking
-        # workers costs (a document that needs mdformat is rare).
-        texts = map_documents(render, [doc for doc, _ in todo], jobs=1)
+        texts = map_documents(render, [doc for doc, _ in todo], jobs=workers_for(len(todo), ctx))
         for (doc, path), text in zip(todo, texts, strict=True):
             if isinstance(text, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(

@@ -11,6 +11,8 @@ from typing import ClassVar
 
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
+from compiler.model import Document
+from compiler.parallel import Failure, map_documents, workers_for
 from compiler.powershell.script import encode_script, make_kit, render_script, script_path
 
 
@@ -22,6 +24,7 @@ class PowerShellGenerator:
         extra = ctx.config.path(ctx.config.templates) if ctx.config.templates else None
         kit = make_kit(extra, ctx.template_cache())
         used: set[str] = set()
+        todo: list[tuple[Document, str]] = []
         for doc in graph.documents():
             path = script_path(doc.id)
             stem, n = path[: -len(".ps1")], 2
@@ -30,15 +33,22 @@ class PowerShellGenerator:
             used.add(path.casefold())
             if not ctx.needs(doc.id) and ctx.writer.keep(path):
                 continue  # unchanged since the last build: its script is still right
-            try:
-                text = render_script(graph, doc, kit)
-            except Exception as exc:  # one odd document must not cost the others their scripts
+            todo.append((doc, path))
+
+        def render(doc: Document) -> bytes:
+            return encode_script(render_script(graph, doc, kit))
+
+        docs = [doc for doc, _ in todo]
+        for (doc, path), data in zip(
+            todo, map_documents(render, docs, jobs=workers_for(len(docs), ctx)), strict=True
+        ):
+            if isinstance(data, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(
                     doc.source,
                     1,
-                    f"no PowerShell script written for this document ({type(exc).__name__}: "
-                    f"{exc}); this is a bug in the ps1 generator, please report it",
+                    f"no PowerShell script written for this document ({data}); "
+                    "this is a bug in the ps1 generator, please report it",
                     "ps1",
                 )
                 continue
-            ctx.writer.write_bytes(path, encode_script(text))
+            ctx.writer.write_bytes(path, data)
