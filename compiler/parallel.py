@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,14 +29,9 @@ below, forking costs more than it saves; above, this process is left free for th
 threads that feed helpers (the search index, which waits for it otherwise)."""
 
 
-class _HasJobs(Protocol):
-    @property
-    def jobs(self) -> int | None: ...
-
-
-def workers_for(items: int, ctx: _HasJobs) -> int | None:
+def workers_for(items: int, jobs: int | None) -> int | None:
     """``jobs`` for :func:`map_documents` of ``items`` light documents (see FORK_FROM)."""
-    return ctx.jobs if items >= FORK_FROM else 1
+    return jobs if items >= FORK_FROM else 1
 
 
 @dataclass(slots=True, frozen=True)

@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+"""Flags of a temporary: made with mode 0o666 less the umask, as any new file (a
+published site must be readable; ``mkstemp`` makes 0o600)."""
+
 
 class UnsafePathError(ValueError):
     """An output path that would land outside the output folder."""
@@ -70,13 +74,11 @@ class Writer:
         self._serial += 1
         tmp = os.path.join(folder, f".{name}.{os.getpid()}-{self._serial}.tmp")
         try:
-            # 0o666 less the umask, as any new file: a published site must be readable.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            fd = os.open(tmp, _NEW_FILE, 0o666)
         except FileNotFoundError:  # the folder went away during the build: make it again
             self._folders.pop(os.path.dirname(os.path.normpath(relative)), None)
-            folder, name = self._place(relative)
-            tmp = os.path.join(folder, os.path.basename(tmp))
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            self._place(relative)
+            fd = os.open(tmp, _NEW_FILE, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
                 fill(handle)

@@ -55,11 +55,8 @@ def test_done_is_called_in_order_in_this_process() -> None:
 
 
 def test_light_formats_fork_only_for_many_documents() -> None:
-    class Ctx:
-        jobs = 3
-
-    assert workers_for(FORK_FROM - 1, Ctx()) == 1
-    assert workers_for(FORK_FROM, Ctx()) == 3
+    assert workers_for(FORK_FROM - 1, 3) == 1
+    assert workers_for(FORK_FROM, 3) == 3
 
 
 def test_forked_formats_write_what_one_process_writes(

@@ -97,7 +97,9 @@ class MarkdownGenerator:
         def render(doc: Document) -> str:
             return render_markdown(graph, doc, ui_strings(doc.lang, "markdown", extra), vocab)
 
-        texts = map_documents(render, [doc for doc, _ in todo], jobs=workers_for(len(todo), ctx))
+        texts = map_documents(
+            render, [doc for doc, _ in todo], jobs=workers_for(len(todo), ctx.jobs)
+        )
         for (doc, path), text in zip(todo, texts, strict=True):
             if isinstance(text, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(

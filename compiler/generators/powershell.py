@@ -40,7 +40,7 @@ class PowerShellGenerator:
 
         docs = [doc for doc, _ in todo]
         for (doc, path), data in zip(
-            todo, map_documents(render, docs, jobs=workers_for(len(docs), ctx)), strict=True
+            todo, map_documents(render, docs, jobs=workers_for(len(docs), ctx.jobs)), strict=True
         ):
             if isinstance(data, Failure):  # one odd document must not cost the others theirs
                 ctx.diags.error(
