@@ -7,13 +7,16 @@ the seed plus one small English runbook, built twice for the determinism check.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import socket
 import struct
 import subprocess
 import sys
+import time
 import zlib
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pikepdf
@@ -470,6 +473,28 @@ def test_pdf_workers_load_weasyprint_without_library_lookups(case: str) -> None:
         assert spawned == 0, done.stdout
     else:  # the usual import after a failed direct one: it looks libraries up again
         assert spawned > 0, done.stdout
+
+
+def _die(*args: object) -> Rendered:
+    os._exit(3)  # what a killed worker, or one whose script ran again and failed, does
+
+
+@pytest.mark.parametrize("when", ["_warm", "render"])
+def test_a_lost_worker_is_reported_with_its_likely_causes(
+    monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    # Python's own message ("A child process terminated abruptly") names no cause; the most
+    # surprising one is a script calling build() without a __main__ guard. A worker lost
+    # while it starts breaks the pool before the layouts are handed over.
+    monkeypatch.setattr(RenderPool, "method", "fork")
+    monkeypatch.setattr(render_module, when, _die)
+    with RenderPool(1) as pool, pytest.raises(BrokenProcessPool) as raised:
+        if when == "_warm":
+            pool.start()
+            time.sleep(0.5)
+        list(pool.render([Job("<p>x</p>", "")]))
+    assert raised.value.args == (render_module.WORKER_LOST,)
+    assert 'if __name__ == "__main__":' in str(raised.value)
 
 
 @pytest.mark.parametrize(("limit_mb", "replaced"), [(0, True), (100_000, False)])

@@ -105,7 +105,9 @@ class Vocabulary:
         if joined and len(key) <= 40:
             for role, words in roles:
                 for word in words:
-                    rest = key[len(word) :] if key.startswith(word) else ""
+                    if not key.startswith(word):
+                        continue
+                    rest = key[len(word) :]
                     if any(
                         rest.startswith(j) and 0 < len(rest) - len(j) <= 12
                         for j in self.label_joiners

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -292,6 +293,14 @@ def _render_safely(job: Job) -> Rendered | str:
         return f"{type(exc).__name__}: {exc}"
 
 
+WORKER_LOST = (
+    "a PDF worker process stopped before it finished its layout: it was killed, ran out of "
+    "memory, or, when a script calls compiler.build.build(), the script lacks an "
+    '`if __name__ == "__main__":` guard (each worker starts a fresh interpreter that runs '
+    "the script's top level again)"
+)
+
+
 class RenderPool:
     """Worker processes that lay out every job of a build: started when the first is
     known, reused, replaced after :data:`JOBS_PER_WORKER` layouts each.
@@ -359,7 +368,10 @@ class RenderPool:
     def _submit(self, jobs: Sequence[Job], chunk: Sequence[int]) -> list[Future[Rendered | str]]:
         self.start(len(chunk))
         assert self._pool is not None
-        return [self._pool.submit(_render_safely, jobs[i]) for i in chunk]
+        try:
+            return [self._pool.submit(_render_safely, jobs[i]) for i in chunk]
+        except BrokenProcessPool as exc:  # the workers died while they started
+            raise BrokenProcessPool(WORKER_LOST) from exc
 
     def _results(
         self,
@@ -373,7 +385,10 @@ class RenderPool:
                 self.close()  # new workers: see JOBS_PER_WORKER
                 futures = self._submit(jobs, chunk)
             for i, future in zip(chunk, futures, strict=True):
-                result = future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    raise BrokenProcessPool(WORKER_LOST) from exc
                 if isinstance(result, Rendered) and result.worker_mb > WORKER_MEMORY_MB:
                     self._grown = True
                 yield i, result
