@@ -25,6 +25,7 @@ from compiler.manifest import (
     templates_fingerprint,
 )
 from compiler.progress import NoProgress, Progress
+from compiler.sources import Reading, read_sources
 from compiler.uptodate import IN_PROGRESS, diagnostic_records, tools_fingerprint, up_to_date
 from compiler.writer import Writer
 
@@ -72,8 +73,12 @@ def build(
     manifest is written last, so a build killed at any point is finished by the next.
     """
     request = ",".join(formats or [])
+    try:  # once: the up-to-date check compares these texts, the build parses them
+        reading: Reading | None = read_sources(source, config.exclude)
+    except OSError:
+        reading = None  # the build says why
     if not force:
-        settled = up_to_date(source, out, config, request)
+        settled = up_to_date(source, out, config, request, reading)
         if settled is not None:
             last = settled.manifest
             same = Plan(
@@ -88,7 +93,7 @@ def build(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _full_build(source, out, config, request, formats, jobs, force, progress)
+        return _full_build(source, out, config, request, formats, jobs, force, progress, reading)
     finally:
         if collecting:
             gc.enable()
@@ -113,6 +118,7 @@ def _full_build(
     jobs: int | None,
     force: bool,
     progress: Progress | None,
+    reading: Reading | None,
 ) -> BuildResult:
     from compiler.generators.base import (
         PREPARE_FIRST,
@@ -141,7 +147,7 @@ def _full_build(
                     edited = edited_sources(source, out)
                 prepare(config, out, jobs, edited)
         generators = {name: generators[name] for name in wanted}
-        return _build_with(generators, source, out, config, request, jobs, force, progress)
+        return _build_with(generators, source, out, config, request, jobs, force, progress, reading)
     finally:
         for generator in generators.values():
             release = getattr(generator, "release", None)
@@ -158,6 +164,7 @@ def _build_with(
     jobs: int | None,
     force: bool,
     progress: Progress | None,
+    reading: Reading | None,
 ) -> BuildResult:
     from compiler.cache import ParseCache, compiler_fingerprint
     from compiler.compile import compile_sources
@@ -179,7 +186,7 @@ def _build_with(
     report = progress or NoProgress()
     clock = _Clock()
     compilation = compile_sources(
-        source, config, jobs=jobs, cache=cache, reuse=not force, progress=report
+        source, config, jobs=jobs, cache=cache, reuse=not force, progress=report, reading=reading
     )
     clock.lap("read, parse, graph, checks")
     docs = compilation.graph.documents()

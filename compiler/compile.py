@@ -21,7 +21,7 @@ from compiler.parallel import Failure, map_documents
 from compiler.parse.document import parse_document
 from compiler.parse.vocab import RawVocab, Vocabulary, build_vocabulary
 from compiler.progress import NoProgress, Progress
-from compiler.sources import SourceFile, find_sources, read_source
+from compiler.sources import Reading, SourceFile, read_sources
 
 
 @dataclass(slots=True)
@@ -58,21 +58,18 @@ def compile_sources(
     cache: ParseCache | None = None,
     reuse: bool = True,
     progress: Progress | None = None,
+    reading: Reading | None = None,
 ) -> Compilation:
     """Read, parse (or load from ``cache``), resolve links, build the graph, run checks.
 
-    With ``reuse=False`` the cache is written but not read (``--force``).
+    With ``reuse=False`` the cache is written but not read (``--force``). ``reading``: the
+    sources of ``source_root`` already read (by the build's up-to-date check).
     """
+    if reading is None:
+        reading = read_sources(source_root, config.exclude)
     diags = Diagnostics()
-    paths, known = find_sources(source_root, config.exclude, diags)
-    sources: list[SourceFile] = []
-    unreadable: list[str] = []
-    for path in paths:
-        source = read_source(source_root, path, diags)
-        if source is None:
-            unreadable.append(path.resolve().relative_to(source_root.resolve()).as_posix())
-        else:
-            sources.append(source)
+    diags.extend(reading.diags)
+    sources, known, unreadable = reading.sources, reading.known, list(reading.unreadable)
     cached = {s.relative: cache.load(s) for s in sources} if cache is not None and reuse else {}
     misses = [s for s in sources if cached.get(s.relative) is None]
     report = progress or NoProgress()

@@ -112,6 +112,36 @@ def read_source(root: Path, path: Path, diags: Diagnostics) -> SourceFile | None
     return SourceFile(relative, text, hashlib.sha256(data).hexdigest())
 
 
+@dataclass(slots=True)
+class Reading:
+    """Every source of a build, read once: the up-to-date check compares their hashes
+    with the last build's, and the build parses the same texts."""
+
+    sources: list[SourceFile]
+    known: set[str]
+    """Every file's relative path (for link checks)."""
+    unreadable: list[str]
+    """Found but not readable (bad encoding, I/O error), reported in ``diags``."""
+    diags: Diagnostics
+    """What finding and reading reported, in order."""
+
+
+def read_sources(root: Path, exclude: tuple[str, ...]) -> Reading:
+    """Find and read every source under ``root`` (OSError if the folder cannot be listed)."""
+    diags = Diagnostics()
+    paths, known = find_sources(root, exclude, diags)
+    resolved = root.resolve()
+    sources: list[SourceFile] = []
+    unreadable: list[str] = []
+    for path in paths:
+        found = read_source(resolved, path, diags)
+        if found is None:
+            unreadable.append(path.resolve().relative_to(resolved).as_posix())
+        else:
+            sources.append(found)
+    return Reading(sources, known, unreadable, diags)
+
+
 def decode(data: bytes, relative: str, diags: Diagnostics) -> str | None:
     """UTF-8 (BOM or not) or UTF-16 with a BOM; anything else is reported and skipped."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

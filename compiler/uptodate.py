@@ -26,7 +26,7 @@ from compiler.manifest import (
     load_manifest,
     templates_fingerprint,
 )
-from compiler.sources import find_sources, read_source
+from compiler.sources import Reading, read_sources
 
 IN_PROGRESS = ".cache/build-in-progress"
 """Present while a full build writes: a build killed before its manifest is not settled."""
@@ -52,27 +52,24 @@ class UpToDate:
     diagnostics: Diagnostics
 
 
-def up_to_date(source: Path, out: Path, config: Config, request: str) -> UpToDate | None:
+def up_to_date(
+    source: Path, out: Path, config: Config, request: str, reading: Reading | None = None
+) -> UpToDate | None:
     """The last build's manifest and diagnostics if a build now would change nothing;
-    None when a real build is needed (or when in doubt)."""
+    None when a real build is needed (or when in doubt). ``reading``: ``source``'s
+    documents, already read."""
     previous = load_manifest(out)
     if previous is None or not previous.settled or previous.request != request:
         return None
     if (out / IN_PROGRESS).exists():
         return None
-    diags = Diagnostics()
-    source = source.resolve()
-    try:
-        paths, _ = find_sources(source, config.exclude, diags)
-        documents: dict[str, str] = {}
-        for path in paths:
-            found = read_source(source, path, diags)
-            if found is None:
-                return None
-            documents[found.doc_id] = found.sha256
-    except OSError:
-        return None
-    if diags.items or documents != previous.documents:
+    if reading is None:
+        try:
+            reading = read_sources(source, config.exclude)
+        except OSError:
+            return None
+    documents = {found.doc_id: found.sha256 for found in reading.sources}
+    if reading.diags.items or documents != previous.documents:
         return None  # what reading reported is the full build's to report, in order
     if (
         previous.compiler != compiler_fingerprint(whole=True)

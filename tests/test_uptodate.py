@@ -141,3 +141,26 @@ def test_tools_and_compiler_are_part_of_settled(make_source: MakeSource, tmp_pat
         result = build(src, out, Config(root=src), formats=FORMATS, jobs=1)
         assert not result.up_to_date and result.plan.reasons == {"a": why}, key
         _settle(src, out)
+
+
+def test_a_build_reads_each_source_once(
+    make_source: MakeSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The up-to-date check reads every source to compare hashes; a build that finds work
+    # to do parses those same texts rather than reading the folder again.
+    src = make_source({"a.md": ENTRY, "b.md": BROKEN, "c.md": "# C\n"})
+    out = tmp_path / "out"
+    _settle(src, out)
+    (src / "a.md").write_text(ENTRY + "\nEdited.\n", encoding="utf-8")
+    reads: list[str] = []
+    original = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.suffix == ".md" and src in path.parents:
+            reads.append(path.name)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = build(src, out, Config(root=src), formats=FORMATS, jobs=1)
+    assert not result.up_to_date
+    assert sorted(reads) == ["a.md", "b.md", "c.md"]
