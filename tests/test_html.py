@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from compiler.build import build
 from compiler.config import Config
 from compiler.generators.html import _procedure_figure
-from compiler.html import sanitize, search
+from compiler.html import pagefind_service, sanitize, search
 from compiler.html.pages import allocate_anchors, layout
 from compiler.html.paths import code_anchor, code_page, page_path, relative, safe_name, url
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
@@ -540,6 +540,26 @@ def test_search_index_is_built_with_the_extended_pagefind(site: Path) -> None:
         assert list(entry["languages"]) == ["ja"]
     assert (site / "pagefind" / "pagefind-ui.js").is_file()
     assert (site / "pagefind" / "shards.js").is_file()
+
+
+def test_the_index_is_the_same_without_the_flowcharts(site: Path) -> None:
+    # Pagefind is given each page without its flowchart figures (inline SVG it ignores
+    # but parses): the template must open them as search.searchable expects, and the
+    # bundle must not change.
+    page = read(site, f"{SEED_ID}.html")
+    assert page.count(search.FLOWCHART_FIGURE) == page.count('<figure class="flowchart"') > 0
+    lean = search.searchable(page)
+    assert search.FLOWCHART_FIGURE not in lean and 'class="flowchart-svg"' not in lean
+    assert len(lean) < len(page) * 0.8
+    pagefind = find_pagefind()
+    if pagefind is None:
+        pytest.skip("pagefind is not installed (make venv installs pagefind[extended])")
+    service = pagefind_service.Service(pagefind.executable, site)
+    try:
+        full = service.index({"seed.html": page}, "ja")
+        assert service.index({"seed.html": lean}, "ja") == full
+    finally:
+        service.close()
 
 
 def test_site_is_byte_identical_when_built_again(site: Path, tmp_path: Path) -> None:

@@ -97,6 +97,36 @@ def snapshot(site: Path) -> dict[str, tuple[int, bytes]]:
 
 
 # -- shard assignment (no Pagefind needed) -------------------------------------------
+def test_searchable_drops_only_the_flowchart_figures() -> None:
+    figure = search.FLOWCHART_FIGURE + "<svg><text>1. a &lt;/figure&gt;</text></svg></figure>"
+    page = f"<main><h1>T</h1>{figure}<p>one</p>{figure}<figure>photo</figure></main>"
+    assert search.searchable(page) == "<main><h1>T</h1><p>one</p><figure>photo</figure></main>"
+    plain = "<main><figure>photo</figure></main>"
+    assert search.searchable(plain) is plain
+    unclosed = f"<p>a</p>{search.FLOWCHART_FIGURE}<svg>"  # kept as it is: never cut blind
+    assert search.searchable(unclosed) == unclosed
+
+
+@needs_pagefind
+def test_pagefind_is_given_pages_without_their_flowcharts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "html"
+    chart = search.FLOWCHART_FIGURE + "<svg><text>chart</text></svg></figure>"
+    write(site, "a.html", page_html("alpha").replace("<p>", chart + "<p>"))
+    given: list[str] = []
+    original = pagefind_service.Service.index
+
+    def spy(self: Any, contents: dict[str, str], language: str | None) -> dict[str, bytes]:
+        given.extend(contents.values())
+        return original(self, contents, language)
+
+    monkeypatch.setattr(pagefind_service.Service, "index", spy)
+    index(site, ["a.html"])
+    assert given and all(search.FLOWCHART_FIGURE not in html for html in given)
+    assert "Runbook about alpha." in given[0]
+
+
 def test_shard_count_is_a_power_of_two_that_grows_with_the_pages() -> None:
     assert [shard_count(n, 40) for n in (0, 1, 40, 41, 80, 81, 300)] == [1, 1, 1, 2, 2, 4, 8]
     assert shard_count(10**6, 40) == search.MAX_SHARDS_PER_GROUP
