@@ -10,6 +10,7 @@ import pytest
 from compiler import parallel
 from compiler.build import build
 from compiler.config import Config
+from compiler.generators import html as html_generator
 from compiler.parallel import FORK_FROM, Failure, map_documents, workers_for
 from tests.conftest import ROOT, SOURCE_DOCS
 
@@ -62,7 +63,8 @@ def test_light_formats_fork_only_for_many_documents() -> None:
 def test_forked_formats_write_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """md, ps1 and the html pages (runbooks and codes) from workers: the same bytes."""
+    """md, ps1 and the html pages (runbooks and codes, the flowcharts inlined in them
+    checked there too) from workers: the same bytes."""
     formats = ["html", "md", "ps1"]
     serial = tmp_path / "serial"
     build(SOURCE_DOCS, serial, Config(root=ROOT), formats=formats, jobs=1)
@@ -76,11 +78,22 @@ def test_forked_formats_write_what_one_process_writes(
         return real_call(fn, item)  # type: ignore[arg-type]
 
     monkeypatch.setattr("compiler.parallel._call", call)
+    checks = tmp_path / "check-pids"
+    real_check = html_generator._procedure_figure
+
+    def check(svg: str, id_prefix: str) -> str | None:
+        with checks.open("a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
+        return real_check(svg, id_prefix)
+
+    monkeypatch.setattr(html_generator, "_procedure_figure", check)
     out = tmp_path / "forked"
     build(SOURCE_DOCS, out, Config(root=ROOT), formats=formats, jobs=2)
     assert _tree(out) == _tree(serial)
     ran_in = set(pids.read_text(encoding="utf-8").split())
     assert ran_in and str(os.getpid()) not in ran_in  # every page and script in a worker
+    checked_in = set(checks.read_text(encoding="utf-8").split())
+    assert checked_in and str(os.getpid()) not in checked_in  # and each page's flowcharts
 
 
 def _tree(out: Path) -> dict[str, bytes]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -102,7 +102,7 @@ class HtmlGenerator:
         previous_keys = _load_page_keys(ctx)
         keys: dict[str, str] = {}
         stale = [doc for doc in docs if _page_is_stale(ctx, doc, previous_keys, keys)]
-        figures = procedure_figures(stale, site, ctx, extra)
+        charts = draw_procedures(stale, site, ctx, extra)
         fresh: set[str] = set()  # searchable pages written by this build
         images_of: dict[str, list[str]] = {}  # page -> the images it shows
 
@@ -112,15 +112,18 @@ class HtmlGenerator:
             images_of[path] = sorted(site.used)
             _write_page(ctx, path, html)
 
-        def page(item: Document | str) -> tuple[str, dict[str, str]]:
-            """A runbook's page (a code's, for a code), and the images it shows (a
-            worker's own copy of ``site.images`` is lost with the worker)."""
+        def page(item: Document | str) -> tuple[str, dict[str, str], list[Problem]]:
+            """A runbook's page (a code's, for a code), the images it shows (a worker's
+            own copy of ``site.images`` is lost with the worker), and what was wrong with
+            its flowcharts (checked here, in the worker that renders the page)."""
             site.used.clear()
+            problems: list[Problem] = []
             if isinstance(item, str):
                 html = render_code(env, site, item)
             else:
+                figures = procedure_figures(item, charts, site, problems)
                 html = render_runbook(env, site, item, figures)
-            return html, {k: site.images[k] for k in site.used}
+            return html, {k: site.images[k] for k in site.used}, problems
 
         rewritten = {doc.id for doc in stale}
         write(INDEX_PAGE, partial(render_index, env, site))
@@ -151,7 +154,10 @@ class HtmlGenerator:
                     where, what = item.source, "the html page of this document"
                 ctx.diags.error(where, 1, f"{what} could not be written: {done}", "html")
                 continue
-            html, images = done
+            html, images, problems = done
+            for line, message in problems:  # only a runbook's page has flowcharts
+                where = item if isinstance(item, str) else item.source
+                ctx.diags.warning(where, line, message, "html-flowchart")
             site.images.update(images)
             images_of[path] = sorted(images)
             _write_page(ctx, path, html)
@@ -335,59 +341,69 @@ _SVG_ID = re.compile(r'\bid="([^"]*)"')
 _SVG_URL_REF = re.compile(r"url\(#([^)]*)\)")
 
 
-def procedure_figures(
-    docs: Sequence[Document], site: Site, ctx: BuildContext, extra: Path | None
-) -> dict[tuple[str, str], Markup]:
-    """Inline SVG per procedure (every page of it), drawn by the flowchart module.
+Problem = tuple[int, str]
+"""(line, message) of a warning about a document's flowcharts on its html page."""
 
-    Each step node links to the step's anchor on the same page. Empty when the
-    flowchart module or Graphviz is missing: the pages then show a placeholder.
-    """
+
+def draw_procedures(
+    docs: Sequence[Document], site: Site, ctx: BuildContext, extra: Path | None
+) -> Mapping[tuple[str, str], Any]:
+    """Every procedure chart of ``docs``, drawn by the flowchart module (shared with the
+    svg format) with a token for each step's URL; empty when the flowchart module or
+    Graphviz is missing (the pages then show a placeholder)."""
     try:
-        from compiler.flowchart import FlowchartError
-        from compiler.flowchart.shared import linked, procedure_charts
+        from compiler.flowchart.shared import procedure_charts
     except ImportError:
         return {}
     try:
-        drawn = procedure_charts(ctx.shared, site.graph, extra).draw(docs)
+        return procedure_charts(ctx.shared, site.graph, extra).draw(docs)
     except Exception as exc:  # Graphviz missing: placeholders, not a failed site
         ctx.diags.warning(
             OUT, 1, f"flowcharts are left out of the html pages: {exc}", "html-flowchart"
         )
         return {}
+
+
+def procedure_figures(
+    doc: Document, charts: Mapping[tuple[str, str], Any], site: Site, problems: list[Problem]
+) -> dict[tuple[str, str], Markup]:
+    """Inline SVG per procedure of ``doc`` (every page of it), from ``charts``
+    (:func:`draw_procedures`): each step node links to the step's anchor on the page, and
+    a chart that could run anything is left out (said in ``problems``)."""
+    if not charts:
+        return {}
+    from compiler.flowchart import FlowchartError
+    from compiler.flowchart.shared import linked
+
     out: dict[tuple[str, str], list[str]] = {}
-    for doc in docs:
-        number = 0  # per page: a page's ids do not depend on other pages
-        for proc in doc.procedures:
-            chart = drawn[(doc.id, proc.id)]
-            if isinstance(chart, Exception):  # the svg format reports the flowchart's problems
-                ctx.diags.warning(
-                    doc.source,
-                    proc.line,
-                    f"no flowchart for procedure '{proc.title}' on its html page: {chart}",
-                    "html-flowchart",
-                )
-                continue
-            steps = site.anchors[doc.id].steps
+    number = 0  # per page: a page's ids do not depend on other pages
+    for proc in doc.procedures:
+        chart = charts[(doc.id, proc.id)]
+        if isinstance(chart, Exception):  # the svg format reports the flowchart's problems
+            problems.append(
+                (proc.line, f"no flowchart for procedure '{proc.title}' on its html page: {chart}")
+            )
+            continue
+        steps = site.anchors[doc.id].steps
 
-            def href(n: int, proc: Procedure = proc, steps: dict[Any, str] = steps) -> str:
-                return hash_of(steps[(proc.id, n)])
+        def href(n: int, proc: Procedure = proc, steps: dict[Any, str] = steps) -> str:
+            return hash_of(steps[(proc.id, n)])
 
-            for svg in chart.pages:
-                number += 1
-                if isinstance(svg, FlowchartError):
-                    continue  # the svg format reports what Graphviz said; a placeholder here
-                figure = _procedure_figure(linked(svg, href), f"rb-fc{number}-")
-                if figure is None:
-                    ctx.diags.warning(
-                        doc.source,
+        for svg in chart.pages:
+            number += 1
+            if isinstance(svg, FlowchartError):
+                continue  # the svg format reports what Graphviz said; a placeholder here
+            figure = _procedure_figure(linked(svg, href), f"rb-fc{number}-")
+            if figure is None:
+                problems.append(
+                    (
                         proc.line,
                         "the flowchart SVG held script, event handlers or javascript: links "
                         "and was left out of the html page",
-                        "html-flowchart",
                     )
-                    continue
-                out.setdefault((doc.id, proc.id), []).append(figure)
+                )
+                continue
+            out.setdefault((doc.id, proc.id), []).append(figure)
     return {key: Markup("\n".join(parts)) for key, parts in out.items()}
 
 
