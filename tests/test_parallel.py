@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from compiler import parallel
 from compiler.build import build
+from compiler.cache import ParseCache
 from compiler.config import Config
 from compiler.generators import html as html_generator
 from compiler.parallel import FORK_FROM, Failure, map_documents, workers_for
@@ -103,3 +105,24 @@ def _tree(out: Path) -> dict[str, bytes]:
         for p in sorted(out.rglob("*"))
         if p.is_file() and not skip.intersection(p.parts)
     }
+
+
+def test_the_parse_cache_is_written_by_the_workers_that_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stored one after the other by this process, 300 results took 0.13 s with the
+    # workers already done.
+    log = tmp_path / "store-pids"
+    real_store = ParseCache.store
+
+    def store(self: ParseCache, *args: Any) -> None:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        real_store(self, *args)
+
+    monkeypatch.setattr(ParseCache, "store", store)
+    out = tmp_path / "out"
+    build(SOURCE_DOCS, out, Config(root=ROOT), formats=["json"], jobs=2)
+    stored_by = log.read_text(encoding="utf-8").split()
+    assert len(stored_by) == len(list(SOURCE_DOCS.rglob("*.md"))) - 1  # not NOTICE.md
+    assert str(os.getpid()) not in stored_by
