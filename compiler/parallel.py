@@ -22,6 +22,10 @@ R = TypeVar("R")
 MIN_ITEMS = 8
 """Below this, forking workers costs more than it saves."""
 
+CHUNKS_PER_WORKER = 8
+"""Items go out in this many chunks per worker: the last chunk may run alone, so a small
+one leaves the other workers idle for less (a chunk costs ~1 ms to hand over)."""
+
 
 FORK_FROM = 64
 """Documents from which a generator whose work is a few ms a document forks workers:
@@ -68,8 +72,7 @@ def map_documents(
             if done is not None:
                 done(item)
         return results
-    # Several chunks per worker, so one slow document does not leave a worker idle.
-    size = max(1, len(items) // (workers * 4))
+    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
     chunks = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     _TASK.append((fn, items))
     try:
