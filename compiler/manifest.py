@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ class Manifest:
 
 def load_manifest(out: Path) -> Manifest | None:
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        data = orjson.loads((out / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -64,8 +64,11 @@ def load_manifest(out: Path) -> Manifest | None:
 
 
 def manifest_json(manifest: Manifest) -> str:
-    # orjson: thousands of outputs and diagnostics, written by every build that did work
-    data = orjson.dumps(asdict(manifest), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    # orjson: thousands of outputs and diagnostics, written by every build that did work.
+    # Its fields as they are, not dataclasses.asdict, which copies every list and record
+    # first (20-40 ms of a one-document rebuild at 300 runbooks).
+    top = {f.name: getattr(manifest, f.name) for f in fields(manifest)}
+    data = orjson.dumps(top, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     return data.decode("utf-8") + "\n"
 
 
