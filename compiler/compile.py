@@ -115,7 +115,8 @@ def parse_sources(
 
 
 _WORKER: dict[str, object] = {}
-"""Parsing state (the vocabulary), set before the workers are forked."""
+"""Parsing state (the vocabulary, the default locale, the parse cache), set before the
+workers are forked."""
 
 
 def _init_worker(
