@@ -78,7 +78,7 @@ def build(
     except OSError:
         reading = None  # the build says why
     if not force:
-        settled = up_to_date(source, out, config, request, reading)
+        settled = up_to_date(reading, out, config, request)
         if settled is not None:
             last = settled.manifest
             same = Plan(

@@ -26,7 +26,7 @@ from compiler.manifest import (
     load_manifest,
     templates_fingerprint,
 )
-from compiler.sources import Reading, read_sources
+from compiler.sources import Reading
 
 IN_PROGRESS = ".cache/build-in-progress"
 """Present while a full build writes: a build killed before its manifest is not settled."""
@@ -52,22 +52,17 @@ class UpToDate:
     diagnostics: Diagnostics
 
 
-def up_to_date(
-    source: Path, out: Path, config: Config, request: str, reading: Reading | None = None
-) -> UpToDate | None:
+def up_to_date(reading: Reading | None, out: Path, config: Config, request: str) -> UpToDate | None:
     """The last build's manifest and diagnostics if a build now would change nothing;
-    None when a real build is needed (or when in doubt). ``reading``: ``source``'s
-    documents, already read."""
+    None when a real build is needed (or when in doubt). ``reading``: the source
+    documents, as the build read them (None: the folder could not be read)."""
     previous = load_manifest(out)
     if previous is None or not previous.settled or previous.request != request:
         return None
     if (out / IN_PROGRESS).exists():
         return None
     if reading is None:
-        try:
-            reading = read_sources(source, config.exclude)
-        except OSError:
-            return None
+        return None  # the build reads the folder again and says why it cannot
     documents = {found.doc_id: found.sha256 for found in reading.sources}
     if reading.diags.items or documents != previous.documents:
         return None  # what reading reported is the full build's to report, in order
