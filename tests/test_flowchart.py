@@ -216,6 +216,29 @@ def test_wrap_never_loses_text_or_overflows(text: str, width: int) -> None:
         assert display_width(line) <= width + 2  # a closing mark may hang over
 
 
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def _clean_by_definition(text: str) -> str:
+    text = _XML_UNSAFE.sub("", text.replace("\r", " ").replace("\n", " "))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", " lead", "trail ", "two  spaces", "tab\there", "nbsp\xa0x", "ideographic\u3000x",
+     "nel\x85x", "ls\u2028x", "ctl\x07x", "\ufffe", "\ud800", "\ufdd0x", "zwsp\u200bx", ""],
+)
+def test_clean_fast_path_matches_its_definition(text: str) -> None:
+    # clean() returns printable text as it is: every other case must still be cleaned.
+    assert clean(text) == _clean_by_definition(text)
+
+
+@given(st.text(st.characters(codec=None, exclude_categories=()), max_size=20))
+def test_clean_matches_its_definition(text: str) -> None:
+    assert clean(text) == _clean_by_definition(text)
+
+
 def test_escape_backslash_quote_entities_and_newlines() -> None:
     assert dot_string('C:\\Program Files "x"') == '"C:\\\\Program Files \\"x\\""'
     assert dot_string("a&lt;b") == '"a&amp;lt;b"'

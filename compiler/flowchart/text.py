@@ -44,6 +44,11 @@ def display_width(text: str) -> int:
 def clean(text: str) -> str:
     """One line of printable text: whitespace runs (newlines too) become one space,
     characters XML cannot carry are dropped."""
+    # Most labels are clean already. A printable string holds no control, surrogate,
+    # non-character or whitespace but the plain space (str.isprintable), so then only
+    # doubled and outer spaces can differ.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     text = _UNSAFE.sub("", text.replace("\r", " ").replace("\n", " "))
     return _SPACE.sub(" ", text).strip()
 

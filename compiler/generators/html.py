@@ -429,8 +429,10 @@ def _procedure_figure(svg: str, id_prefix: str) -> str | None:
                 return None
             if local == "href" and not _safe_svg_href(value):
                 return None
-    body = _SVG_ID.sub(lambda m: f'id="{id_prefix}{m.group(1)}"', body)
-    return _SVG_URL_REF.sub(lambda m: f"url(#{id_prefix}{m.group(1)})", body)
+    # Templates, not callbacks: re expands them without a Python call per id.
+    prefix = id_prefix.replace("\\", "\\\\")
+    body = _SVG_ID.sub(f'id="{prefix}\\1"', body)
+    return _SVG_URL_REF.sub(f"url(#{prefix}\\1)", body)
 
 
 def _safe_svg_href(value: str) -> bool:

@@ -41,13 +41,13 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+_DOUBLED = str.maketrans({quote: quote * 2 for quote in SINGLE_QUOTES})
+
+
 def quote(text: str) -> str:
     """``text`` as one single-quoted PowerShell literal whose value is exactly ``text``
     (after :func:`clean`)."""
-    out = []
-    for char in clean(text):
-        out.append(char + char if char in SINGLE_QUOTES else char)
-    return "'" + "".join(out) + "'"
+    return "'" + clean(text).translate(_DOUBLED) + "'"
 
 
 PsValue = str | int | bool | None | Sequence["PsValue"] | Mapping[str, "PsValue"]
