@@ -216,7 +216,9 @@ def test_wrap_never_loses_text_or_overflows(text: str, width: int) -> None:
         assert display_width(line) <= width + 2  # a closing mark may hang over
 
 
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_XML_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 
 
 def _clean_by_definition(text: str) -> str:
@@ -226,8 +228,23 @@ def _clean_by_definition(text: str) -> str:
 
 @pytest.mark.parametrize(
     "text",
-    ["plain", " lead", "trail ", "two  spaces", "tab\there", "nbsp\xa0x", "ideographic\u3000x",
-     "nel\x85x", "ls\u2028x", "ctl\x07x", "\ufffe", "\ud800", "\ufdd0x", "zwsp\u200bx", ""],
+    [
+        "plain",
+        " lead",
+        "trail ",
+        "two  spaces",
+        "tab\there",
+        "nbsp\xa0x",
+        "ideographic\u3000x",
+        "nel\x85x",
+        "ls\u2028x",
+        "ctl\x07x",
+        "\ufffe",
+        "\ud800",
+        "\ufdd0x",
+        "zwsp\u200bx",
+        "",
+    ],
 )
 def test_clean_fast_path_matches_its_definition(text: str) -> None:
     # clean() returns printable text as it is: every other case must still be cleaned.
