@@ -14,6 +14,11 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 published site must be readable; ``mkstemp`` makes 0o600)."""
 
 
+_PID = [os.getpid()]
+"""This process's id, in temporary names: asked once, not per file (a system call each)."""
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+
+
 class UnsafePathError(ValueError):
     """An output path that would land outside the output folder."""
 
@@ -55,7 +60,9 @@ class Writer:
         return path
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        return self.write_with(relative, lambda handle: handle.write(data))
+        # Straight to the descriptor: a file object costs an fstat, an lseek and an ioctl
+        # per file, 20,000 system calls of a clean build.
+        return self._write(relative, lambda fd: _write_all(fd, data), free_old_later=False)
 
     def write_with(
         self, relative: str, fill: Callable[[BinaryIO], object], *, free_old_later: bool = False
@@ -67,12 +74,20 @@ class Writer:
         :meth:`finish`). The rename that replaces a large file also frees its blocks,
         which took the kernel a twentieth of a second for a 60 MB handbook, in the
         middle of a one-document rebuild."""
+
+        def through_a_file(fd: int) -> None:
+            with os.fdopen(fd, "wb", closefd=False) as handle:
+                fill(handle)
+
+        return self._write(relative, through_a_file, free_old_later=free_old_later)
+
+    def _write(self, relative: str, fill: Callable[[int], object], *, free_old_later: bool) -> Path:
         folder, name = self._place(relative)
         final = os.path.join(folder, name)
         if final in self._written_names:
             raise UnsafePathError(f"'{relative}' was already written by this build")
         self._serial += 1
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{self._serial}.tmp")
+        tmp = os.path.join(folder, f".{name}.{_PID[0]}-{self._serial}.tmp")
         try:
             fd = os.open(tmp, _NEW_FILE, 0o666)
         except FileNotFoundError:  # the folder went away during the build: make it again
@@ -80,8 +95,10 @@ class Writer:
             self._place(relative)
             fd = os.open(tmp, _NEW_FILE, 0o666)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                fill(handle)
+            try:
+                fill(fd)
+            finally:
+                os.close(fd)
             old = self._hold_old(final, tmp) if free_old_later else None
             # A link at the final name is replaced, not followed: nothing leaves the root.
             os.replace(tmp, final)
@@ -124,12 +141,29 @@ class Writer:
         folder, _, name = normal.rpartition("/")
         if not name or name == ".":
             raise UnsafePathError(f"refusing to write '{relative}': it is not a file name")
+        return self._folder(folder), name
+
+    def _folder(self, folder: str) -> str:
+        """The real path of ``folder`` (relative, normalised), made if missing."""
         real = self._folders.get(folder)
-        if real is None:
-            path = self.target(folder) if folder else self.root
-            path.mkdir(parents=True, exist_ok=True)
-            real = self._folders[folder] = str(path)
-        return real, name
+        if real is not None:
+            return real
+        if folder:
+            parent, _, name = folder.rpartition("/")
+            made = os.path.join(self._folder(parent), name)
+            try:
+                # Made here, now, in a folder already checked: a plain folder, nothing to
+                # resolve (a clean build makes 2,500, and resolving each one stat'ed every
+                # folder above it).
+                os.mkdir(made)
+                real = self._folders[folder] = made
+                return real
+            except OSError:
+                pass  # there already (perhaps a link), or its parent went away: resolve
+        path = self.target(folder) if folder else self.root
+        path.mkdir(parents=True, exist_ok=True)
+        real = self._folders[folder] = str(path)
+        return real
 
     def write_text(self, relative: str, text: str) -> Path:
         return self.write_bytes(relative, text.encode("utf-8"))
@@ -201,6 +235,12 @@ class Writer:
             for tmp in self.root.rglob(".*.tmp"):
                 if tmp.is_file():
                     tmp.unlink()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _unlink_quietly(path: str) -> None:

@@ -59,6 +59,53 @@ def test_a_linked_folder_that_leads_outside_is_refused(tmp_path: Path) -> None:
     assert list(outside.iterdir()) == []
 
 
+def test_a_link_below_a_folder_made_by_the_build_is_still_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "out"
+    (root / "html/a").mkdir(parents=True)
+    os.symlink(outside, root / "html/a/b")
+    writer = Writer(root)
+    writer.write_text("html/new/page.html", "made here")
+    with pytest.raises(UnsafePathError):
+        writer.write_text("html/a/b/c/page.html", "x")
+    assert list(outside.iterdir()) == []
+
+
+def test_new_folders_are_made_without_resolving_each_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(tmp_path / "out")
+    resolved: list[Path] = []
+    real_resolve = Path.resolve
+
+    def counting(self: Path, strict: bool = False) -> Path:
+        resolved.append(self)
+        return real_resolve(self, strict=strict)
+
+    monkeypatch.setattr(Path, "resolve", counting)
+    for i in range(20):
+        writer.write_text(f"svg/copy{i}/doc/chart.svg", "x")
+    # Only the root, made when the first file is placed; each folder below is made by
+    # this build inside one already checked.
+    assert len(resolved) <= 1
+    assert len(list((tmp_path / "out/svg").iterdir())) == 20
+
+
+def test_bytes_are_written_without_a_file_object_or_a_pid_lookup_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(tmp_path)
+    writer.write_text("warm.txt", "x")  # the folder is made
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: calls.append("fdopen"))
+    monkeypatch.setattr(os, "getpid", lambda: calls.append("getpid") or 1)
+    for i in range(5):
+        writer.write_bytes(f"f{i}.bin", bytes(range(256)) * 1000)
+    assert calls == []
+    assert (tmp_path / "f4.bin").read_bytes() == bytes(range(256)) * 1000
+
+
 def test_a_link_at_the_file_name_is_replaced_not_followed(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("keep", encoding="utf-8")
