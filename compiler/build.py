@@ -249,7 +249,9 @@ def _build_with(
     writer.write_text(CHANGES, render_markdown(changes))
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
-        writer.write_bytes(LAST_EXPORT, ctx.export_bytes(compilation.graph))
+        from compiler.generators.json_export import OUTPUT
+
+        writer.write_same(LAST_EXPORT, OUTPUT, ctx.export_bytes(compilation.graph))
     produced = {writer.relative(p) for p in writer.written} | set(writer.kept)
     earlier = previous_manifest.outputs if previous_manifest else []
     unreadable_ids = [_doc_id(path) for path in compilation.unreadable]

@@ -64,6 +64,19 @@ class Writer:
         # per file, 20,000 system calls of a clean build.
         return self._write(relative, lambda fd: _write_all(fd, data), free_old_later=False)
 
+    def write_same(self, relative: str, written: str, data: bytes) -> Path:
+        """Write ``data`` at ``relative``, where this build already wrote the same bytes
+        at ``written``: as a second link to that file (the 12 MB graph export is kept
+        twice), or as the bytes themselves where a link cannot be made. Neither name is
+        ever changed in place (every write replaces the file), so each keeps its bytes."""
+        folder, name = self._place(written)
+        source = os.path.join(folder, name)
+        if source not in self._written_names:
+            return self.write_bytes(relative, data)
+        return self._write(
+            relative, lambda fd: _write_all(fd, data), free_old_later=False, link_from=source
+        )
+
     def write_with(
         self, relative: str, fill: Callable[[BinaryIO], object], *, free_old_later: bool = False
     ) -> Path:
@@ -81,24 +94,37 @@ class Writer:
 
         return self._write(relative, through_a_file, free_old_later=free_old_later)
 
-    def _write(self, relative: str, fill: Callable[[int], object], *, free_old_later: bool) -> Path:
+    def _write(
+        self,
+        relative: str,
+        fill: Callable[[int], object],
+        *,
+        free_old_later: bool,
+        link_from: str | None = None,
+    ) -> Path:
         folder, name = self._place(relative)
         final = os.path.join(folder, name)
         if final in self._written_names:
             raise UnsafePathError(f"'{relative}' was already written by this build")
         self._serial += 1
         tmp = os.path.join(folder, f".{name}.{_PID[0]}-{self._serial}.tmp")
+        if link_from is not None:
+            try:
+                os.link(link_from, tmp, follow_symlinks=False)
+            except OSError:
+                link_from = None  # no links here: the bytes, below
         try:
-            fd = os.open(tmp, _NEW_FILE, 0o666)
+            fd = -1 if link_from is not None else os.open(tmp, _NEW_FILE, 0o666)
         except FileNotFoundError:  # the folder went away during the build: make it again
             self._folders.pop(os.path.dirname(os.path.normpath(relative)), None)
             self._place(relative)
             fd = os.open(tmp, _NEW_FILE, 0o666)
         try:
-            try:
-                fill(fd)
-            finally:
-                os.close(fd)
+            if fd >= 0:
+                try:
+                    fill(fd)
+                finally:
+                    os.close(fd)
             old = self._hold_old(final, tmp) if free_old_later else None
             # A link at the final name is replaced, not followed: nothing leaves the root.
             os.replace(tmp, final)

@@ -193,3 +193,22 @@ def test_noop_build_keeps_the_site(make_source: MakeSource, tmp_path: Path) -> N
     (out / "html/a.html").unlink()  # a lost page: the site is written again
     result = build(root, out, Config(root=root), formats=["html"], jobs=1)
     assert (out / "html/a.html").exists()
+
+
+def test_the_graph_kept_for_the_change_report_is_the_export_linked(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    root = make_source({"a.md": "# A\n"})
+    out = tmp_path / "out"
+    _build(root, out)
+    export, kept = out / "runbooks.json", out / ".cache/last-build.json"
+    assert export.stat().st_ino == kept.stat().st_ino
+    before = kept.read_bytes()
+    (root / "a.md").write_text("# A2\n", encoding="utf-8")
+    _build(root, out)
+    assert export.stat().st_ino == kept.stat().st_ino
+    assert kept.read_bytes() != before
+    # Without the json format (whose export goes) the graph is still kept, on its own.
+    (root / "a.md").write_text("# A3\n", encoding="utf-8")
+    build(root, out, Config(root=root), formats=["test-perdoc"], jobs=1)
+    assert b"A3" in kept.read_bytes() and not export.exists()

@@ -166,3 +166,34 @@ def test_the_second_name_of_a_replaced_file_is_a_temporary(
     Writer(tmp_path).clean_temporaries()
     assert [p.name for p in tmp_path.iterdir()] == ["book.pdf"]
     assert (tmp_path / "book.pdf").read_bytes() == b"new"
+
+
+def test_the_same_bytes_twice_are_one_file_with_two_names(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    writer.write_bytes("runbooks.json", b"graph 1")
+    writer.write_same(".cache/last.json", "runbooks.json", b"graph 1")
+    first, second = tmp_path / "runbooks.json", tmp_path / ".cache/last.json"
+    assert second.read_bytes() == b"graph 1"
+    assert first.stat().st_ino == second.stat().st_ino
+    assert [writer.relative(p) for p in writer.written] == ["runbooks.json", ".cache/last.json"]
+    # The next build replaces one name: the other keeps what it had.
+    Writer(tmp_path).write_bytes("runbooks.json", b"graph 2")
+    assert second.read_bytes() == b"graph 1"
+
+
+def test_the_same_bytes_are_written_out_where_no_link_can_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Writer(tmp_path)
+    writer.write_same("b.json", "a.json", b"not written by this build")
+    writer.write_bytes("a.json", b"x")
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError("no links on this file system")
+
+    monkeypatch.setattr(os, "link", no_links)
+    writer.write_same("c.json", "a.json", b"x")
+    assert (tmp_path / "b.json").read_bytes() == b"not written by this build"
+    assert (tmp_path / "c.json").read_bytes() == b"x"
+    assert (tmp_path / "c.json").stat().st_ino != (tmp_path / "a.json").stat().st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json"]
