@@ -69,10 +69,11 @@ class Writer:
         at ``written``: as a second link to that file (the 12 MB graph export is kept
         twice), or as the bytes themselves where a link cannot be made. Neither name is
         ever changed in place (every write replaces the file), so each keeps its bytes."""
-        folder, name = self._place(written)
-        source = os.path.join(folder, name)
+        parent, _, name = self._normal(written).rpartition("/")
+        folder = self._folders.get(parent)  # looked up, not made: a file written has one
+        source = os.path.join(folder, name) if folder is not None else None
         if source not in self._written_names:
-            return self.write_bytes(relative, data)
+            source = None
         return self._write(
             relative, lambda fd: _write_all(fd, data), free_old_later=False, link_from=source
         )

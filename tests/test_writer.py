@@ -186,6 +186,8 @@ def test_the_same_bytes_are_written_out_where_no_link_can_be_made(
 ) -> None:
     writer = Writer(tmp_path)
     writer.write_same("b.json", "a.json", b"not written by this build")
+    writer.write_same("d.json", "never/made.json", b"d")
+    assert not (tmp_path / "never").exists()  # looked up, not made
     writer.write_bytes("a.json", b"x")
 
     def no_links(*args: object, **kwargs: object) -> None:
@@ -196,4 +198,4 @@ def test_the_same_bytes_are_written_out_where_no_link_can_be_made(
     assert (tmp_path / "b.json").read_bytes() == b"not written by this build"
     assert (tmp_path / "c.json").read_bytes() == b"x"
     assert (tmp_path / "c.json").stat().st_ino != (tmp_path / "a.json").stat().st_ino
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "c.json", "d.json"]
