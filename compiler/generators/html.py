@@ -145,18 +145,18 @@ class HtmlGenerator:
         # starts, and the few other files are written while it runs.
         items: list[Document | str] = [*stale_codes, *stale]
         for item, done in zip(items, map_documents(page, items, jobs=ctx.jobs), strict=True):
-            path = code_page(item) if isinstance(item, str) else page_path(item.id)
+            if isinstance(item, str):
+                path = code_page(item)
+                where, what = f"{OUT}/{path}", f"the html page of code {item}"
+            else:
+                path = page_path(item.id)
+                where, what = item.source, "the html page of this document"
             if isinstance(done, Failure):  # one odd document must not lose the site
                 keys.pop(path, None)
-                if isinstance(item, str):
-                    where, what = f"{OUT}/{path}", f"the html page of code {item}"
-                else:
-                    where, what = item.source, "the html page of this document"
                 ctx.diags.error(where, 1, f"{what} could not be written: {done}", "html")
                 continue
             html, images, problems = done
             for line, message in problems:  # only a runbook's page has flowcharts
-                where = item if isinstance(item, str) else item.source
                 ctx.diags.warning(where, line, message, "html-flowchart")
             site.images.update(images)
             images_of[path] = sorted(images)
