@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 AXE_VERSION := 4.11.4
 NODE_STAMP  := node_modules/.axe-core-$(AXE_VERSION)
 
-.PHONY: runbooks test check bench fuzz clean deps venv bytecode node-deps
+.PHONY: runbooks test check bench eval fuzz clean deps venv bytecode node-deps
 
 runbooks: deps venv bytecode
 	$(VENV)/bin/runbooks build $(SOURCE) --out $(OUT)
@@ -26,6 +26,11 @@ check: venv
 
 bench: deps venv bytecode
 	$(PY) bench/bench.py
+
+# Extraction against the hand-labelled documents of ../shared/labelled (EVAL_ARGS:
+# --brief, --only NAME, --update-floor to raise the ratchet tests/test_eval.py holds).
+eval: venv bytecode
+	$(PY) bench/eval.py $(EVAL_ARGS)
 
 fuzz: deps venv
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_properties.py tests/test_fuzz_outputs.py $(PYTEST_ARGS)

@@ -179,6 +179,8 @@ class Document:
     notes: list[Note] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     includes: list[Link] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    """Every distinct command the document gives, anywhere, in order of first appearance."""
     anchors: list[str] = field(default_factory=list)
     """Every anchor a link may target: section anchors and ``<a name>``/``id`` elsewhere."""
     sha256: str = ""

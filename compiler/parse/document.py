@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from compiler.diagnostics import Diagnostics
-from compiler.model import Document, ErrorEntry, Link, Note, Section
-from compiler.parse.blocks import LIST_TYPES, inline_of, line_of, parts_of, walk
+from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
+from compiler.parse.blocks import (
+    LIST_TYPES,
+    as_command,
+    fence_command,
+    inline_of,
+    line_of,
+    parts_of,
+    walk,
+)
 from compiler.parse.entries import Segment, heading_entries, heading_label
 from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
@@ -243,9 +251,19 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
     doc = state.doc
     anchors = [s.anchor for s in doc.sections]
     links: list[Link] = []
+    commands: dict[str, Command] = {}
     for node in walk(root):
-        if node.type == "inline" and node.token is not None:
+        if node.type in ("fence", "code_block"):
+            cmd = fence_command(node, state.vocab)
+            if cmd is not None:
+                commands.setdefault(cmd.code, cmd)
+        elif node.type == "inline" and node.token is not None:
             line = line_of(node)
+            for child in node.token.children or ():
+                if child.type == "code_inline":
+                    cmd = as_command(child.content, line, state.vocab)
+                    if cmd is not None:
+                        commands.setdefault(cmd.code, cmd)
             found_links, found = links_and_anchors(node.token, line)
             links.extend(found_links)
             anchors.extend(found)
@@ -255,12 +273,13 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
                     for m in _INCLUDE.finditer(node.token.content)
                 )
         elif node.type == "html_block":
-            links, _ = html_fragment_parts(node.content, line_of(node))
-            doc.links.extend(links)
+            block_links, _ = html_fragment_parts(node.content, line_of(node))
+            doc.links.extend(block_links)
             anchors.extend(_HTML_ANCHOR.findall(node.content))
     include_hrefs = {inc.href for inc in doc.includes}
     doc.links.extend(link for link in links if link.href not in include_hrefs)
     doc.anchors = list(dict.fromkeys(anchors))
+    doc.commands = list(commands.values())
 
 
 def _with_ids(entries: list[ErrorEntry]) -> list[ErrorEntry]:

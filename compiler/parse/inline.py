@@ -17,7 +17,10 @@ from compiler.parse.markdown import render_inline
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
-_ANCHOR_TAG = re.compile(r"<a\s+(?:name|id)\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.IGNORECASE)
+# "<a name=x>", "<a id=x>", also after other attributes ('<a href="" id="description">').
+_ANCHOR_TAG = re.compile(
+    r"<a\s+(?:[^>]*?\s)?(?:name|id)\s*=\s*[\"']?([^\"'\s>]+)[\"']?[^>]*>", re.IGNORECASE
+)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _A_HREF = re.compile(r"<a\b[^>]*\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
 _ATTR = r"\b{name}\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
@@ -141,15 +144,22 @@ def _html_inline(raw: str, line: int, text: list[str], parts: InlineParts) -> No
     anchor = _ANCHOR_TAG.match(raw)
     if anchor:
         parts.anchors.append(anchor.group(1))
-        return
     if _IMG_TAG.match(raw):
         src = attr(raw, "src")
         if src:
             parts.images.append(Image(src=src, alt=attr(raw, "alt") or "", line=line))
         return
-    href = _A_HREF.match(raw)
+    href = _href(raw)
     if href:
-        parts.links.append(Link(href=html.unescape(next(g for g in href.groups() if g)), line=line))
+        parts.links.append(Link(href=href, line=line))
+
+
+def _href(tag: str) -> str:
+    """The unescaped ``href`` of an ``<a>`` tag; empty for none (``<a href="" id=…>``)."""
+    m = _A_HREF.match(tag)
+    if m is None:
+        return ""
+    return html.unescape(next((g for g in m.groups() if g is not None), ""))
 
 
 def links_and_anchors(token: Token, line: int) -> tuple[list[Link], list[str]]:
@@ -170,20 +180,18 @@ def links_and_anchors(token: Token, line: int) -> tuple[list[Link], list[str]]:
             anchor = _ANCHOR_TAG.match(child.content)
             if anchor:
                 anchors.append(anchor.group(1))
-                continue
-            href = _A_HREF.match(child.content)
+            href = _href(child.content)
             if href:
-                links.append(
-                    Link(href=html.unescape(next(g for g in href.groups() if g)), line=current)
-                )
+                links.append(Link(href=href, line=current))
     return links, anchors
 
 
 def html_fragment_parts(fragment: str, line: int) -> tuple[list[Link], list[Image]]:
     """Links and images inside a rendered HTML fragment (cell items, raw HTML blocks)."""
     links = [
-        Link(href=html.unescape(next(g for g in m.groups() if g is not None)), line=line)
+        Link(href=href, line=line)
         for m in _A_HREF.finditer(fragment)
+        if (href := html.unescape(next((g for g in m.groups() if g is not None), "")))
     ]
     images = [
         Image(src=attr(m.group(0), "src") or "", alt=attr(m.group(0), "alt") or "", line=line)
