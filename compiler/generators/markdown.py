@@ -59,7 +59,7 @@ from compiler.model import (
     Step,
 )
 from compiler.parallel import Failure, map_documents, workers_for
-from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
+from compiler.parse.codes import codes_in_code_context, heading_codes
 from compiler.parse.entries import heading_label
 from compiler.parse.vocab import Vocabulary, build_vocabulary
 from compiler.powershell.commands import text_without_commands
@@ -287,9 +287,7 @@ class _Writer:
         if label is not None and label[0] == "code":
             codes = codes_in_code_context(label[1])
         else:
-            codes = codes_in_text(title)
-            if " " not in title.strip():
-                codes += identifier_codes(title)
+            codes = heading_codes(title)
         found = list(dict.fromkeys(c.casefold() for c in codes))
         return found == [c.casefold() for c in obj.codes[: len(found)]]
 

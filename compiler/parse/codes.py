@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 # Each pattern's group 1 is the code.
 _IN_TEXT = (
-    # "(ID: 34513)", "ID 403", "Event ID: 1004"
-    re.compile(r"\bID\s*[:：#]?\s*(0x[0-9A-Fa-f]+|\d{2,})\b", re.IGNORECASE),
-    # "0x1FC07", "[0x80070570]"
-    re.compile(r"(?<![0-9A-Za-z])(0x[0-9A-Fa-f]{4,16})(?![0-9A-Za-z])"),
+    # "(ID: 34513)", "ID 403", "Event ID: 1004", "エラー ID:95519、95520"
+    re.compile(r"\bID\s*[:：#]?\s*(0[xX][0-9A-Fa-f]+|\d{2,})\b", re.IGNORECASE),
+    # "0x1FC07", "[0x80070570]", "0X35ED"
+    re.compile(r"(?<![0-9A-Za-z])(0[xX][0-9A-Fa-f]{4,16})(?![0-9A-Za-z])"),
     # "エラー 34506", "Error 34506", "error code 150097", "エラー コード: 8614"
     re.compile(
         r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?!\d|[.,]\d)",
@@ -25,20 +25,45 @@ _IN_TEXT = (
     re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（](\d{3})[)）]"),
     # HRESULTs written without 0x: "80180014", "8018000a" (not the first group of a GUID)
     re.compile(r"(?<![-0-9A-Za-z])([89Cc][0-9A-Fa-f]{7})(?![-0-9A-Za-z])"),
+    # An HRESULT as a negative decimal: "-2147023170 [0x800706BE]", "HRESULT (decimal) -2134364065"
+    re.compile(r"(?<![\w.\-])(-2\d{9})(?![\d.])"),
+    # Numbers a program reports as its failure: "exit status 155", "[Errno 256]", "Code=12175",
+    # "StatusCode=403", "return code 87", "ErrorCode 1252"
+    re.compile(
+        r"\b(?:exit\s+(?:status|code)|errno|(?:status|error|result|return|exit)\s*code)"
+        r"\s*(?:[:=#]|\bis\b|\bof\b)?\s*(-?\d{2,})(?![\d.])",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<![\w.])Code\s*=\s*(-?\d{2,})\b"),
+    # "HTTP status 407", "HTTP Error 503", "HTTP 414": failures only (2xx is success).
+    re.compile(
+        r"\bHTTP(?:\s+(?:status|error|response))?(?:\s+code)?\s*[:：]?\s*([3-5]\d\d)(?![\d.])",
+        re.IGNORECASE,
+    ),
+    # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA, KDC_ERR_C_PRINCIPAL_UNKNOWN
+    re.compile(r"(?<![\w.\-/\\$%])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
 )
 # Identifier-style codes: UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork.
-_CAMEL = re.compile(r"(?<![\w.])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.])")
-_SCREAMING = re.compile(r"(?<![\w.])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.])")
+_CAMEL = re.compile(r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])")
+_SCREAMING = re.compile(r"(?<![\w.\-/\\$])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-])")
+# What a heading may name besides numbers: INVALID_FORM, CMGConnector_Forbidden,
+# Win32Exception, MissingMethodException, SNIMissingWarning.
+_UNDERSCORED = re.compile(
+    r"(?<![\w.\-/\\$])([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![\w.\-])"
+)
+_ERRORISH = re.compile(
+    r"(?<![\w.\-/\\$])([A-Z][A-Za-z0-9]*(?:Exception|Error|Failure|Failed|Fault|Warning|Denied"
+    r"|NotFound|Mismatch|Unavailable|Timeout|TimedOut|Forbidden|Invalid|Rejected|Unauthorized"
+    r"|Conflict|Exceeded|Unreachable|NotSupported|NotEnabled|Missing))(?![\w.\-])"
+)
+_LEADING_IDENTIFIER = re.compile(r"^\s*[`*_]*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w.\-])")
 # The leading token of a cell in an "Error code" column.
-_LEADING = re.compile(r"^\s*[`*_\[]*\s*(0x[0-9A-Fa-f]+|-?\d+|[A-Za-z][\w.-]*[\w])")
+_LEADING = re.compile(r"^\s*[`*_\[]*\s*(0x[0-9A-Fa-f]+|-?\d+|[A-Za-z][\w.-]*[\w])", re.IGNORECASE)
 
 
 def codes_in_text(text: str) -> list[str]:
     """Codes in free text: an error message, a heading, an error cell."""
-    found: list[tuple[int, str]] = []
-    for rx in _IN_TEXT:
-        found.extend(_matches(rx, text))
-    return _unique(code for _, code in sorted(found))
+    return _unique(code for _, code in sorted(_matches_all(_IN_TEXT, text)))
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[int, str]]:
@@ -60,14 +85,44 @@ def codes_in_code_context(text: str) -> list[str]:
     lead = _LEADING.match(text)
     if lead and _looks_like_code(lead.group(1)):
         found.append((lead.start(1), lead.group(1)))
-    for rx in (*_IN_TEXT, _CAMEL, _SCREAMING):
-        found.extend(_matches(rx, text))
+    found.extend(_matches_all((*_IN_TEXT, _CAMEL, _UNDERSCORED, _ERRORISH), text))
     return _unique(code for _, code in sorted(found))
 
 
 def identifier_codes(text: str) -> list[str]:
     """Identifier-style codes only (for headings that are nothing but an error name)."""
-    return _unique(m.group(1) for m in _CAMEL.finditer(text))
+    return _unique(m.group(1) for rx in (_CAMEL, _UNDERSCORED) for m in rx.finditer(text))
+
+
+def leading_identifier(text: str) -> list[str]:
+    """An error cell that starts with an upper-case identifier ("E_ACCESSDENIED; General
+    access denied error"): that identifier is the code."""
+    m = _LEADING_IDENTIFIER.match(text)
+    return [m.group(1)] if m else []
+
+
+def heading_codes(title: str) -> list[str]:
+    """Codes a heading names: numbers and hex by the free-text rules; identifiers when the
+    heading is nothing else, when they are upper-case with underscores or mixed with them
+    (INVALID_FORM, CMGConnector_Forbidden), or when their name says error (Win32Exception).
+    "PatchBaselineOperations PowerShell module" names a module, not an error."""
+    found = _matches_all((*_IN_TEXT, _UNDERSCORED, _ERRORISH), title)
+    words = title.strip().strip("`*_'\"“”「」").split()
+    if len(words) == 1:
+        found.extend(_matches(_CAMEL, words[0]))
+    return _unique(code for _, code in sorted(found) if not _is_placeholder(code))
+
+
+def _matches_all(patterns: Iterable[re.Pattern[str]], text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for rx in patterns:
+        found.extend(_matches(rx, text))
+    return found
+
+
+def _is_placeholder(code: str) -> bool:
+    """``error_code`` in "< error_code >" is where a code would be, not one."""
+    return code.islower() and not any(ch.isdigit() for ch in code) and code.count("_") < 2
 
 
 def _looks_like_code(token: str) -> bool:

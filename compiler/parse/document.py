@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from compiler.diagnostics import Diagnostics
 from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
+from compiler.parse.codes import heading_codes
 from compiler.parse.blocks import (
     LIST_TYPES,
     as_command,
@@ -94,6 +95,7 @@ def parse_document(
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
     _collect_links_and_anchors(root, state)
+    entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))
     _number(doc)
     return doc
@@ -280,6 +282,40 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
     doc.links.extend(link for link in links if link.href not in include_hrefs)
     doc.anchors = list(dict.fromkeys(anchors))
     doc.commands = list(commands.values())
+
+
+def _fold_into_tables(
+    headings: list[ErrorEntry], rows: list[ErrorEntry], sections: list[Section]
+) -> list[ErrorEntry]:
+    """A heading that names codes over an error table ("## 0x8024402F" then a one-row
+    Message | Description | Mitigation table): the rows are the cards, and each row
+    carries the codes of the heading it sits under. A heading entry whose span holds
+    table rows gives way to them."""
+    if not rows:
+        return headings
+    ends = _section_ends(sections)
+    codes_of = {s.line: heading_codes(s.title) for s in sections}
+    for row in rows:
+        around = [s for s in sections if s.line < row.line < ends[s.line]]
+        if around and codes_of[around[-1].line]:
+            row.codes = list(dict.fromkeys([*codes_of[around[-1].line], *row.codes]))
+    kept = []
+    for entry in headings:
+        end = ends.get(entry.line, 1 << 30)
+        if not any(entry.line < row.line < end for row in rows):
+            kept.append(entry)
+    return kept
+
+
+def _section_ends(sections: list[Section]) -> dict[int, int]:
+    """Heading line -> the line of the next heading of the same or a higher level."""
+    ends: dict[int, int] = {}
+    for i, section in enumerate(sections):
+        end = next(
+            (s.line for s in sections[i + 1 :] if s.level <= section.level), 1 << 30
+        )
+        ends[section.line] = end
+    return ends
 
 
 def _with_ids(entries: list[ErrorEntry]) -> list[ErrorEntry]:

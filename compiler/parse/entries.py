@@ -20,7 +20,7 @@ from compiler.parse.blocks import (
     line_of,
     list_items,
 )
-from compiler.parse.codes import codes_in_code_context, codes_in_text, identifier_codes
+from compiler.parse.codes import codes_in_code_context, codes_in_text, heading_codes
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows
 from compiler.parse.tree import Node
@@ -90,8 +90,10 @@ def heading_entries(
             continue
         parts: list[Part] = []
         used: list[Node] = []
-        # "### Error: <message>" names the error; what follows it unlabelled is the fix.
-        body = Part(role="body", line=seg.line) if _names_error_itself(seg) else None
+        # "### Error: <message>" and "## Event ID 1035" name the error; what follows them
+        # unlabelled is the fix.
+        names_itself = _names_error_itself(seg) or bool(_heading_codes(seg, vocab))
+        body = Part(role="body", line=seg.line) if names_itself else None
         if body is not None:
             parts.append(body)
         current = _read_blocks(seg.blocks, body, parts, used, vocab, tables)
@@ -367,7 +369,4 @@ def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | N
 def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
     if seg.label is not None and seg.label[0] == "code":
         return codes_in_code_context(seg.label[1])
-    codes = codes_in_text(seg.title)
-    if " " not in seg.title.strip():
-        codes.extend(identifier_codes(seg.title))
-    return list(dict.fromkeys(codes))
+    return heading_codes(seg.title)

@@ -15,7 +15,7 @@ from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import flatten_text, inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
-from compiler.parse.codes import codes_in_code_context, codes_in_text
+from compiler.parse.codes import codes_in_code_context, codes_in_text, leading_identifier
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
@@ -71,6 +71,8 @@ class _Columns:
     context: int | None = None
     described: list[int] | None = None
     """Catalogue tables: the columns that together describe the code."""
+    symbols: tuple[int, ...] = ()
+    """Columns that name the code another way ("Symbol", "Error string")."""
 
 
 def _rows(table: Node) -> list[_Row]:
@@ -109,6 +111,8 @@ def _columns(roles: list[str | None]) -> _Columns | None:
 
     fix = first("fix")
     code = first("code")
+    symbols = tuple(i for i, r in enumerate(roles) if r == "symbol")
+    roles = [None if r == "symbol" else r for r in roles]
     context = first("context")
     message = first("error")
     if message is None and code is None:
@@ -135,9 +139,12 @@ def _columns(roles: list[str | None]) -> _Columns | None:
             cause=None,
             fix=None,
             context=None,
-            described=described,
+            described=[i for i in described if i not in symbols] or described,
+            symbols=symbols,
         )
-    return _Columns(message=message, code=code, cause=cause, fix=fix, context=context)
+    return _Columns(
+        message=message, code=code, cause=cause, fix=fix, context=context, symbols=symbols
+    )
 
 
 def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
@@ -164,6 +171,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
             # A code-only column: the message is what remains besides the bare code.
             message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
     message = "\n".join(message_lines)
+    codes.extend(leading_identifier(message))
+    for column in cols.symbols:
+        # "Error code | Symbol | Description": the symbol is the code's name, looked up too.
+        symbol_lines = cell_lines(cell(column))
+        codes.extend(codes_in_code_context(symbol_lines[0] if symbol_lines else ""))
     context = " ".join(cell_lines(cell(cols.context)))
     codes = _unique(codes + codes_in_text(message) + codes_in_text(context))
     causes: list[Cause] = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
-    "headers": ("error", "code", "context", "cause", "fix"),
+    "headers": ("error", "code", "symbol", "context", "cause", "fix"),
     "labels": ("code", "message", "cause", "fix", "joiners", "fix_leads", "none"),
     "jumps": ("forward", "back", "repeat"),
     "conditions": ("leading", "trailing"),
@@ -48,6 +48,8 @@ class JumpPattern:
 class Vocabulary:
     error_headers: frozenset[str]
     code_headers: frozenset[str]
+    symbol_headers: frozenset[str]
+    """Columns that name a code another way ("Symbol", "Error string")."""
     context_headers: frozenset[str]
     cause_headers: frozenset[str]
     fix_headers: frozenset[str]
@@ -72,10 +74,12 @@ class Vocabulary:
     languages: tuple[str, ...]
 
     def header_role(self, header: str) -> str | None:
-        """The role of a table header cell: code, error, context, cause, fix — or None."""
+        """The role of a table header cell: code, symbol, error, context, cause, fix — or None."""
         key = normalise_label(header)
         if key in self.code_headers:
             return "code"
+        if key in self.symbol_headers:
+            return "symbol"
         if key in self.context_headers:
             return "context"
         if key in self.error_headers:
@@ -159,6 +163,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
     return Vocabulary(
         error_headers=labels("headers", "error"),
         code_headers=labels("headers", "code"),
+        symbol_headers=labels("headers", "symbol"),
         context_headers=labels("headers", "context"),
         cause_headers=labels("headers", "cause"),
         fix_headers=labels("headers", "fix"),
