@@ -281,7 +281,7 @@ class _Writer:
         """
         label = heading_label(title, self.vocab)
         if not isinstance(obj, ErrorEntry):
-            return label is None
+            return label is None and not self.reads_as_entry(title)
         if label is not None and (label[0] not in ("code", "message") or not label[1]):
             return False
         if label is not None and label[0] == "code":
@@ -291,8 +291,14 @@ class _Writer:
         found = list(dict.fromkeys(c.casefold() for c in codes))
         return found == [c.casefold() for c in obj.codes[: len(found)]]
 
+    def reads_as_entry(self, title: str) -> bool:
+        """Would the parser take this heading for an error (by its codes or a symptom)?"""
+        if self.vocab.names_other(title):
+            return False
+        return bool(heading_codes(title)) or self.vocab.is_symptom(title)
+
     def safe_title(self, title: str) -> str:
-        if heading_label(title, self.vocab) is None:
+        if heading_label(title, self.vocab) is None and not self.reads_as_entry(title):
             return title
         return f"{self.word('section')}: {title}"
 

@@ -40,6 +40,8 @@ _IN_TEXT = (
         r"\bHTTP(?:\s+(?:status|error|response))?(?:\s+code)?\s*[:：]?\s*([3-5]\d\d)(?![\d.])",
         re.IGNORECASE,
     ),
+    # "403 errors", "503 エラー": an HTTP failure status named as the error.
+    re.compile(r"(?<![\w.\-/])([45]\d\d)\s*(?:errors?|エラー)(?![\w])", re.IGNORECASE),
     # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA, KDC_ERR_C_PRINCIPAL_UNKNOWN
     re.compile(r"(?<![\w.\-/\\$%])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
 )
@@ -49,7 +51,7 @@ _SCREAMING = re.compile(r"(?<![\w.\-/\\$])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![
 # What a heading may name besides numbers: INVALID_FORM, CMGConnector_Forbidden,
 # Win32Exception, MissingMethodException, SNIMissingWarning.
 _UNDERSCORED = re.compile(
-    r"(?<![\w.\-/\\$])([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![\w.\-])"
+    r"(?<![\w.\-/\\$])([A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![\w.\-])"
 )
 _ERRORISH = re.compile(
     r"(?<![\w.\-/\\$])([A-Z][A-Za-z0-9]*(?:Exception|Error|Failure|Failed|Fault|Warning|Denied"

@@ -311,9 +311,7 @@ def _section_ends(sections: list[Section]) -> dict[int, int]:
     """Heading line -> the line of the next heading of the same or a higher level."""
     ends: dict[int, int] = {}
     for i, section in enumerate(sections):
-        end = next(
-            (s.line for s in sections[i + 1 :] if s.level <= section.level), 1 << 30
-        )
+        end = next((s.line for s in sections[i + 1 :] if s.level <= section.level), 1 << 30)
         ends[section.line] = end
     return ends
 

@@ -28,6 +28,10 @@ from compiler.parse.vocab import Vocabulary
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
 _LABEL_SPLIT = re.compile(r"^(.{1,40}?)\s*(?:\d+\s*)?[:：]\s*(.*)$", re.DOTALL)
+_LABEL_FOR = re.compile(
+    r"^(?P<label>\S+?(?:\s+\S+)??)(?:\s+[A-Z0-9]{1,2})?\s+(?:for|of|to)\s+\S", re.IGNORECASE
+)
+_LABEL_SUFFIX = re.compile(r"^.{1,80}?\s*の\s*(?P<label>[^\sの]{1,12})\s*$")
 _PLAIN_LABEL = re.compile(r"^\s*([^:：]{1,40}?)\s*[:：]\s*")
 
 
@@ -66,6 +70,14 @@ def heading_label(title: str, vocab: Vocabulary) -> tuple[str, str] | None:
         role = vocab.label_role(m.group(1))
         if role is not None:
             return role, m.group(2).strip()
+    # "Cause A for error code 0x80180014", "Resolution of X", "エラー X の原因": a part of
+    # the entry its parent heading names, whatever it repeats of that name.
+    for rx in (_LABEL_FOR, _LABEL_SUFFIX):
+        m = rx.match(title)
+        if m:
+            role = vocab.label_role(m.group("label"))
+            if role in ("cause", "fix"):
+                return role, ""
     return None
 
 
@@ -90,18 +102,30 @@ def heading_entries(
             continue
         parts: list[Part] = []
         used: list[Node] = []
-        # "### Error: <message>" and "## Event ID 1035" name the error; what follows them
-        # unlabelled is the fix.
-        names_itself = _names_error_itself(seg) or bool(_heading_codes(seg, vocab))
+        # "### Error: <message>", "## Event ID 1035" and "## FSx can't reach the DNS
+        # servers" name the error; what follows them unlabelled is the fix.
+        other = vocab.names_other(seg.title)
+        codes = [] if other else _heading_codes(seg, vocab)
+        # The document's own title (h1) is what it is about, not one symptom of it.
+        symptom = not codes and not other and seg.level > 1 and vocab.is_symptom(seg.title)
+        names_itself = _names_error_itself(seg) or bool(codes) or symptom
         body = Part(role="body", line=seg.line) if names_itself else None
         if body is not None:
             parts.append(body)
         current = _read_blocks(seg.blocks, body, parts, used, vocab, tables)
+        nested: list[int] = []
         j = i + 1
         while j < len(segments) and segments[j].level > seg.level:
             sub = segments[j]
             if j in entries or (not is_part_heading(sub.label) and _names_error(sub, vocab)):
-                break  # a nested entry of its own
+                nested.append(j)  # a nested entry of its own
+                j += 1
+                while j < len(segments) and segments[j].level > sub.level:
+                    j += 1
+                continue
+            if nested:
+                j += 1
+                continue  # past the first nested entry, what is left belongs to the nested
             if is_part_heading(sub.label):
                 assert sub.label is not None
                 current = Part(role=sub.label[0], line=sub.line)
@@ -113,12 +137,33 @@ def heading_entries(
             current = _read_blocks(sub.blocks, current, parts, used, vocab, tables)
             j += 1
         collected[i] = parts
-        entry = _entry(seg, parts, vocab)
+        if nested and not _umbrella_is_entry(
+            seg, codes, symptom, [entries[n] for n in nested if n in entries], parts
+        ):
+            continue
+        entry = _entry(seg, parts, vocab, symptom=symptom)
         if entry is not None:
             entries[i] = entry
             consumed.update(id(n) for n in used)
     _route_causes(entries, collected, segments)
     return [entries[i] for i in sorted(entries)], consumed
+
+
+def _umbrella_is_entry(
+    seg: Segment,
+    codes: list[str],
+    symptom: bool,
+    nested: list[ErrorEntry],
+    parts: list[Part],
+) -> bool:
+    """A heading over entries of its own ("## Login errors (IDs 95519, 95520)" over one
+    sub-heading per ID; "## Errors on Linux" over "### Issue: …") is a card only when it
+    names codes that none of them carries and says what to do before them."""
+    if symptom or not codes:
+        return False
+    claimed = {c.casefold() for e in nested for c in e.codes}
+    own = [c for c in codes if c.casefold() not in claimed]
+    return bool(own) and any(p.items for p in parts if p.role in ("body", "fix"))
 
 
 def _names_error_itself(seg: Segment) -> bool:
@@ -325,7 +370,9 @@ def _strip_leading_colon(children: list[Token], index: int) -> None:
             children[index].content = stripped[1:]
 
 
-def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | None:
+def _entry(
+    seg: Segment, parts: list[Part], vocab: Vocabulary, *, symptom: bool = False
+) -> ErrorEntry | None:
     if not any(p.role == "fix" for p in parts):
         for part in parts:
             if part.role == "body" and part.items:
@@ -334,7 +381,9 @@ def _entry(seg: Segment, parts: list[Part], vocab: Vocabulary) -> ErrorEntry | N
     heading_codes = _heading_codes(seg, vocab)
     # Causes that link to sections ("Cause 1: [no Internet access](#…)") get their fixes routed.
     routed = any(link.href.startswith("#") for p in parts if p.role == "cause" for link in p.links)
-    names = roles & {"message", "code", "cause"} or heading_codes or _names_error_itself(seg)
+    names = (
+        roles & {"message", "code", "cause"} or heading_codes or _names_error_itself(seg) or symptom
+    )
     if not ("fix" in roles or routed) or not names:
         return None
     messages = [t for p in parts if p.role == "message" for t in p.texts]

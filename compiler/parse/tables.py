@@ -151,6 +151,10 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
     def cell(i: int | None) -> str:
         return row.cells[i] if i is not None and i < len(row.cells) else ""
 
+    if cols.fix is None and any(
+        normalise_label(strip_tags(c)) in ctx.vocab.informational for c in row.cells
+    ):
+        return None  # "5200 | Adapter has been initialized | Informational": not an error
     message_parts = split_labelled(cell(cols.message), ctx.vocab)
     message_lines: list[str] = []
     codes: list[str] = []

@@ -16,11 +16,21 @@ from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
     "headers": ("error", "code", "symbol", "context", "cause", "fix"),
-    "labels": ("code", "message", "cause", "fix", "joiners", "fix_leads", "none"),
+    "labels": (
+        "code",
+        "message",
+        "cause",
+        "fix",
+        "joiners",
+        "fix_leads",
+        "none",
+        "informational",
+    ),
     "jumps": ("forward", "back", "repeat"),
     "conditions": ("leading", "trailing"),
     "fallback": ("patterns",),
     "checklist": ("skip_headings",),
+    "symptoms": ("headings", "not_entries"),
     "commands": ("programs", "not_commands"),
 }
 """The tables and keys a vocabulary file may have (used to validate user extensions)."""
@@ -29,6 +39,7 @@ RawVocab = Mapping[str, Mapping[str, Sequence[str]]]
 
 _PLURAL_S = re.compile(r"\(s\)|\(es\)")
 _MARKUP = re.compile(r"[*_`\s:：]+")
+_OTHER_LABEL = re.compile(r"^\s*([^:：]{1,30}?)\s*[:：]")
 
 
 def normalise_label(text: str) -> str:
@@ -62,8 +73,14 @@ class Vocabulary:
     condition_trailing: tuple[str, ...]
     fallback: tuple[re.Pattern[str], ...]
     checklist_skip: frozenset[str]
+    symptom_headings: tuple[re.Pattern[str], ...]
+    """A heading matching one of these states a failure: it names an error by its symptom."""
+    not_entry_labels: frozenset[str]
+    """"Procedure: …", "手順: …": a heading so labelled heads something else than an error."""
     label_joiners: tuple[str, ...]
     no_action: frozenset[str]
+    informational: frozenset[str]
+    """Severity words of events that need no action ("Informational", "情報")."""
     """What a fix cell says when there is nothing to do ("None", "なし")."""
     fix_leads: re.Pattern[str] | None
     """Where a fix starts inside a cause item ("To resolve this issue, …")."""
@@ -88,7 +105,40 @@ class Vocabulary:
             return "cause"
         if key in self.fix_headers:
             return "fix"
-        return None
+        return self._joined_header_role(key)
+
+    def _joined_header_role(self, key: str) -> str | None:
+        """ "Causes and solutions", "原因と解決策": the fix column when any part names a fix,
+        else the role the parts share."""
+        if not self.label_joiners or len(key) > 40:
+            return None
+        parts = [key]
+        for joiner in self.label_joiners:
+            parts = [piece for part in parts for piece in part.split(joiner)]
+        if len(parts) < 2 or not all(parts):
+            return None
+        roles = {
+            "fix"
+            if p in self.fix_headers
+            else "cause"
+            if p in self.cause_headers
+            else "error"
+            if p in self.error_headers
+            else None
+            for p in parts
+        }
+        if None in roles:
+            return None
+        return "fix" if "fix" in roles else roles.pop() if len(roles) == 1 else None
+
+    def is_symptom(self, title: str) -> bool:
+        """Does a heading state a failure ("FSx can't reach the DNS servers", "接続できない")?"""
+        return any(rx.search(title) for rx in self.symptom_headings)
+
+    def names_other(self, title: str) -> bool:
+        """ "Procedure: Backups fail", "セクション: …": labelled as something else than an error."""
+        m = _OTHER_LABEL.match(title)
+        return m is not None and normalise_label(m.group(1)) in self.not_entry_labels
 
     def label_role(self, label: str, *, joined: bool = False) -> str | None:
         """``code``, ``message``, ``cause`` or ``fix`` for a part label, else None.
@@ -176,8 +226,13 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         condition_trailing=tuple(sorted(words("conditions", "trailing"), key=len, reverse=True)),
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
+        not_entry_labels=labels("symptoms", "not_entries"),
+        symptom_headings=tuple(
+            re.compile(rx, re.IGNORECASE) for rx in words("symptoms", "headings")
+        ),
         fix_leads=_phrases(words("labels", "fix_leads")),
         no_action=labels("labels", "none"),
+        informational=labels("labels", "informational"),
         label_joiners=tuple(
             normalise_label(w) for w in words("labels", "joiners") if normalise_label(w)
         ),
