@@ -22,7 +22,7 @@ from compiler.parse.blocks import (
 )
 from compiler.parse.codes import codes_in_code_context, codes_in_text, heading_codes
 from compiler.parse.inline import inline_parts
-from compiler.parse.tables import TableContext, cause_fix_rows
+from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
@@ -223,6 +223,9 @@ def _read_blocks(
                     current.items.append(Item(text=parts_.text, line=line, html=parts_.html))
                 current.links.extend(parts_.links)
         elif node.type == "table":
+            codes = field_codes(node, tables)
+            if codes:
+                parts.append(Part(role="code", line=line_of(node), texts=codes))
             current = _cause_fix_table(node, current, parts, tables)
         elif node.type == "bullet_list" and _cause_items(node, parts, vocab):
             used.append(node)

@@ -22,6 +22,7 @@ from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary, normalise_label
 
 _ROWS_KEY = "runbooks.rows"
+_BARE_CODE = re.compile(r"^\s*(?:0[xX][0-9A-Fa-f]+|-?\d{2,})\s*$")
 _LINE_START = r"(?:^|<br\s*/?>|</br>|<p>|</p>|<li>|\n)\s*"
 
 
@@ -73,6 +74,8 @@ class _Columns:
     """Catalogue tables: the columns that together describe the code."""
     symbols: tuple[int, ...] = ()
     """Columns that name the code another way ("Symbol", "Error string")."""
+    spare: tuple[int, ...] = ()
+    """Other error-like columns, read when the message cell is empty."""
 
 
 def _rows(table: Node) -> list[_Row]:
@@ -120,9 +123,19 @@ def _columns(roles: list[str | None]) -> _Columns | None:
         message, context = context, None
     if message is None and code is None:
         return None
+    cause = first("cause")
+    if fix is None and cause is not None and message is not None:
+        # "Error | Error description | Potential problem": what went wrong, no fix column.
+        return _Columns(
+            message=message,
+            code=code,
+            cause=cause,
+            fix=None,
+            context=context,
+            spare=_spare(roles, message, cause),
+        )
     if fix is None and (code is None or message is not None or len(roles) < 2):
         return None
-    cause = first("cause")
     if cause is None and message is not None:
         # "Error message | Issue | Resolution": a second error-like column explains the first.
         cause = next((i for i, r in enumerate(roles) if r == "error" and i != message), None)
@@ -143,8 +156,20 @@ def _columns(roles: list[str | None]) -> _Columns | None:
             symbols=symbols,
         )
     return _Columns(
-        message=message, code=code, cause=cause, fix=fix, context=context, symbols=symbols
+        message=message,
+        code=code,
+        cause=cause,
+        fix=fix,
+        context=context,
+        symbols=symbols,
+        spare=_spare(roles, message, cause),
     )
+
+
+def _spare(roles: list[str | None], message: int, cause: int | None) -> tuple[int, ...]:
+    """Error-like and unnamed columns, those right of the message column first."""
+    spare = [i for i, r in enumerate(roles) if r in ("error", None) and i not in (message, cause)]
+    return tuple(sorted(spare, key=lambda i: (i < message, i)))
 
 
 def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
@@ -174,8 +199,17 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         if cols.code == cols.message:
             # A code-only column: the message is what remains besides the bare code.
             message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
+    if not message_lines:
+        # "|Collector||No events in the ETL file.|…": an empty error cell; the next
+        # error-like column describes the error.
+        for column in cols.spare:
+            message_lines = cell_lines(cell(column))
+            if message_lines:
+                break
     message = "\n".join(message_lines)
     codes.extend(leading_identifier(message))
+    if _BARE_CODE.match(message):
+        codes.extend(codes_in_code_context(message))  # "|Dism.exe|87|…": the cell is the code
     for column in cols.symbols:
         # "Error code | Symbol | Description": the symbol is the code's name, looked up too.
         symbol_lines = cell_lines(cell(column))
@@ -218,7 +252,7 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         causes=causes,
         actions=actions,
         links=links,
-        shape="code-table" if cols.fix is None else "table",
+        shape="code-table" if cols.fix is None and cols.cause is None else "table",
         context=context,
     )
 
@@ -253,6 +287,22 @@ def cause_fix_rows(table: Node, ctx: TableContext) -> list[tuple[Item, list[Item
         cause = Item(text="\n".join(lines), line=row.line, html=cause_html)
         out.append((cause, cell_items(fix_html, row.line)))
     return out
+
+
+def field_codes(table: Node, ctx: TableContext) -> list[str]:
+    """Codes of a key/value table under an entry (``| HRESULT | 0x80c8305f |``,
+    ``|イベント ID|3165|``): the values of the rows whose key is a code label."""
+    codes: list[str] = []
+    for row in _rows(table):
+        if len(row.cells) < 2:
+            continue
+        key = strip_tags(row.cells[0])
+        if ctx.vocab.label_role(key, joined=True) != "code":
+            continue
+        for value in row.cells[1:]:
+            lines = cell_lines(value)
+            codes.extend(codes_in_code_context(lines[0] if lines else ""))
+    return _unique(codes)
 
 
 def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
