@@ -23,7 +23,12 @@ from compiler.parse.blocks import (
     parts_of,
     walk,
 )
-from compiler.parse.entries import Segment, heading_entries, heading_label
+from compiler.parse.entries import (
+    Segment,
+    heading_entries,
+    heading_label,
+    symptom_list_entries,
+)
 from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
 from compiler.parse.inline import html_fragment_parts, inline_parts, links_and_anchors
@@ -157,6 +162,16 @@ def _walk(
                 doc.procedures.extend(
                     procedures_in_items(entry.actions, title=title, section=seg.anchor, vocab=vocab)
                 )
+        elif (
+            kind in LIST_TYPES
+            and top_level
+            and (
+                found := symptom_list_entries(
+                    node, seg.anchor, vocab, nodes[index - 1] if index else None
+                )
+            )
+        ):
+            state.table_entries.extend(found)
         elif kind == "ordered_list" and not in_step:
             group = groups.get(index)
             procedure = None

@@ -19,12 +19,18 @@ from compiler.parse.blocks import (
     inline_of,
     line_of,
     list_items,
+    parts_of,
 )
-from compiler.parse.codes import codes_in_code_context, codes_in_text, heading_codes
+from compiler.parse.codes import (
+    codes_in_code_context,
+    codes_in_text,
+    heading_codes,
+    identifier_codes,
+)
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
 from compiler.parse.tree import Node
-from compiler.parse.vocab import Vocabulary
+from compiler.parse.vocab import Vocabulary, normalise_label
 
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
 _LABEL_SPLIT = re.compile(r"^(.{1,40}?)\s*(?:\d+\s*)?[:：]\s*(.*)$", re.DOTALL)
@@ -422,3 +428,76 @@ def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
     if seg.label is not None and seg.label[0] == "code":
         return codes_in_code_context(seg.label[1])
     return heading_codes(seg.title)
+
+
+SYMPTOM_LIST_SHARE = 1 / 2
+"""How many of a list's items must state a failure for the list to be a list of errors."""
+
+
+def symptom_list_entries(
+    lst: Node, section: str, vocab: Vocabulary, intro: Node | None = None
+) -> list[ErrorEntry]:
+    """A FAQ written as a list whose items are symptoms with the fix indented below them
+    ("1. My Pods are stuck at ContainerCreating" + paragraphs and code): one entry per
+    item, and the list is no procedure. Items without a body below their first paragraph
+    make an ordinary list."""
+    items = [li for li in lst.children if li.type == "list_item"]
+    if len(items) < 2 or _introduces_causes(intro, vocab):
+        return []
+    stated = []
+    for li in items:
+        first = li.children[0] if li.children else None
+        if first is None or first.type != "paragraph" or len(li.children) < 2:
+            continue
+        parts = parts_of(first, line_of(li))
+        if parts is None or not parts.text:
+            continue
+        # "My pods show status as `ErrImgPull`": naming an error status states a failure too.
+        if vocab.is_symptom(parts.text.split("\n")[0]) or _span_codes(parts.code_spans):
+            stated.append((li, parts))
+    if len(stated) < max(2, SYMPTOM_LIST_SHARE * len(items)):
+        return []
+    entries = []
+    for li, parts in stated:
+        codes = heading_codes(parts.text) + _span_codes(parts.code_spans)
+        actions: list[Item] = []
+        for child in li.children[1:]:
+            if child.type == "paragraph":
+                body = parts_of(child, line_of(child))
+                if body is not None and body.text:
+                    actions.append(Item(text=body.text, line=line_of(child), html=body.html))
+            elif child.type in LIST_TYPES:
+                actions.extend(list_items(child, vocab))
+            elif child.type in ("fence", "code_block"):
+                cmd = fence_command(child, vocab)
+                if cmd is not None:
+                    actions.append(Item(text=cmd.code, line=cmd.line))
+        entries.append(
+            ErrorEntry(
+                id="",
+                section=section,
+                line=line_of(li),
+                message=parts.text,
+                codes=list(dict.fromkeys(codes)),
+                actions=actions,
+                links=list(parts.links),
+                shape="symptom-list",
+            )
+        )
+    return entries
+
+
+def _introduces_causes(intro: Node | None, vocab: Vocabulary) -> bool:
+    """ "**Common causes for ENA adapter reset**" + a list: the items are causes."""
+    if intro is None or intro.type != "paragraph":
+        return False
+    parts = parts_of(intro)
+    if parts is None:
+        return False
+    key = normalise_label(parts.text)
+    return any(word in key for word in vocab.cause_labels)
+
+
+def _span_codes(spans: list[tuple[str, int]]) -> list[str]:
+    """Identifiers alone in a code span of a symptom (`ImagePullBackOff`)."""
+    return [c for code, _ in spans if " " not in code.strip() for c in identifier_codes(code)]
