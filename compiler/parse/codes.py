@@ -35,6 +35,10 @@ _IN_TEXT = (
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w.])Code\s*=\s*(-?\d{2,})\b"),
+    # "exited with code [4294967295]", "code: [87]"
+    re.compile(r"\bcode\s*[:=]?\s*\[\s*(-?\d{2,})\s*\]", re.IGNORECASE),
+    # "Event 4502", "イベント 4502", "event 7016" (the "ID" is often left out)
+    re.compile(r"(?:\bevent|イベント)\s*[:：#]?\s*(\d{3,5})(?![\d.])", re.IGNORECASE),
     # "HTTP status 407", "HTTP Error 503", "HTTP 414": failures only (2xx is success).
     re.compile(
         r"\bHTTP(?:\s+(?:status|error|response))?(?:\s+code)?\s*[:：]?\s*([3-5]\d\d)(?![\d.])",

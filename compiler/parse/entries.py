@@ -431,6 +431,9 @@ def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
 
 
 SYMPTOM_LIST_SHARE = 1 / 2
+SYMPTOM_MAX_CHARS = 160
+"""A symptom is stated like a heading: one short sentence."""
+_SENTENCE_INSIDE = re.compile(r"[。．!?]\s*\S|\.\s+[A-Z]")
 """How many of a list's items must state a failure for the list to be a list of errors."""
 
 
@@ -452,8 +455,11 @@ def symptom_list_entries(
         parts = parts_of(first, line_of(li))
         if parts is None or not parts.text:
             continue
+        statement = parts.text.split("\n")[0]
+        if len(statement) > SYMPTOM_MAX_CHARS or _SENTENCE_INSIDE.search(statement):
+            continue  # a step that explains itself, not a symptom stated like a heading
         # "My pods show status as `ErrImgPull`": naming an error status states a failure too.
-        if vocab.is_symptom(parts.text.split("\n")[0]) or _span_codes(parts.code_spans):
+        if vocab.is_symptom(statement) or _span_codes(parts.code_spans):
             stated.append((li, parts))
     if len(stated) < max(2, SYMPTOM_LIST_SHARE * len(items)):
         return []
