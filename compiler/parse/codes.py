@@ -17,7 +17,7 @@ _IN_TEXT = (
     re.compile(r"(?<![0-9A-Za-z])(0[xX][0-9A-Fa-f]{4,16})(?![0-9A-Za-z])"),
     # "エラー 34506", "Error 34506", "error code 150097", "エラー コード: 8614"
     re.compile(
-        r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?!\d|[.,]\d)",
+        r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?![\w]|[.,]\d)",
         re.IGNORECASE,
     ),
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
@@ -31,10 +31,13 @@ _IN_TEXT = (
     # "StatusCode=403", "return code 87", "ErrorCode 1252"
     re.compile(
         r"\b(?:exit\s+(?:status|code)|errno|(?:status|error|result|return|exit)\s*code)"
-        r"\s*(?:[:=#]|\bis\b|\bof\b)?\s*(-?\d{2,})(?![\d.])",
+        r"(?:\s*(?:[:=#]|\bis\b|\bof\b)|[\"'\s]*>)?\s*(-?\d{2,})(?![\d.])",
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w.])Code\s*=\s*(-?\d{2,})\b"),
+    # "Hex: 0X4C9" — a short hex named as such; "(13846, Hex: 0X3616)" — its decimal twin
+    re.compile(r"\bhex\s*[:：=]\s*(0[xX][0-9A-Fa-f]{2,16})\b", re.IGNORECASE),
+    re.compile(r"[(（]\s*(\d{3,})\s*[,、，]\s*(?:hex\b|0[xX][0-9A-Fa-f])", re.IGNORECASE),
     # "exited with code [4294967295]", "code: [87]"
     re.compile(r"\bcode\s*[:=]?\s*\[\s*(-?\d{2,})\s*\]", re.IGNORECASE),
     # "Event 4502", "イベント 4502", "event 7016" (the "ID" is often left out)
@@ -47,7 +50,8 @@ _IN_TEXT = (
     # "403 errors", "503 エラー": an HTTP failure status named as the error.
     re.compile(r"(?<![\w.\-/])([45]\d\d)\s*(?:errors?|エラー)(?![\w])", re.IGNORECASE),
     # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA, KDC_ERR_C_PRINCIPAL_UNKNOWN
-    re.compile(r"(?<![\w.\-/\\$%])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
+    # (not registry hives: HKEY_LOCAL_MACHINE is a key, not an error)
+    re.compile(r"(?<![\w.\-/\\$%])(?!HKEY_)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
 )
 # Identifier-style codes: UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork.
 _CAMEL = re.compile(r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])")
@@ -64,7 +68,9 @@ _ERRORISH = re.compile(
 )
 _LEADING_IDENTIFIER = re.compile(r"^\s*[`*_]*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w.\-])")
 # The leading token of a cell in an "Error code" column.
-_LEADING = re.compile(r"^\s*[`*_\[]*\s*(0x[0-9A-Fa-f]+|-?\d+|[A-Za-z][\w.-]*[\w])", re.IGNORECASE)
+_LEADING = re.compile(
+    r"^\s*[`*_\[]*\s*(0x[0-9A-Fa-f]+|-?\d+(?!\w)|[A-Za-z][\w.-]*[\w])", re.IGNORECASE
+)
 
 
 def codes_in_text(text: str) -> list[str]:

@@ -165,6 +165,7 @@ def _walk(
         elif (
             kind in LIST_TYPES
             and top_level
+            and id(node) not in state.consumed  # already the fix of a heading entry
             and (
                 found := symptom_list_entries(
                     node, seg.anchor, vocab, nodes[index - 1] if index else None

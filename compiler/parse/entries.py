@@ -20,6 +20,7 @@ from compiler.parse.blocks import (
     line_of,
     list_items,
     parts_of,
+    walk,
 )
 from compiler.parse.codes import (
     codes_in_code_context,
@@ -48,6 +49,8 @@ class Part:
     texts: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
+    """Error output the part quotes (code blocks, block quotes): where codes are shown."""
 
 
 @dataclass(slots=True)
@@ -192,6 +195,7 @@ def _route_causes(
     """An entry whose causes only link to sections (``Cause 1: [text](#anchor)``) takes the
     fixes of those sections as its actions, one action per cause."""
     by_anchor = {seg.anchor.lower(): i for i, seg in enumerate(segments)}
+    routed: set[int] = set()
     for entry in entries.values():
         if entry.actions:
             continue
@@ -205,6 +209,10 @@ def _route_causes(
             if fixes:
                 title = segments[target].title
                 entry.actions.append(Item(text=title, line=segments[target].line, children=fixes))
+                routed.add(target)
+    for target in routed:
+        # The section a cause links to is a part of that card, not a card of its own.
+        entries.pop(target, None)
 
 
 def _read_blocks(
@@ -242,13 +250,36 @@ def _read_blocks(
             items = list_items(node, vocab)
             current.items.extend(items)
             current.texts.extend(i.text for i in items)
+            current.quoted.extend(_quoted_below(node))
             if node.type == "bullet_list":
                 used.append(node)
         elif node.type in ("fence", "code_block"):
+            if not _shell_language(node, vocab):
+                current.quoted.append(node.content)  # the error output, not a command
             cmd = fence_command(node, vocab)
             if cmd is not None:
                 current.items.append(Item(text=cmd.code, line=cmd.line))
+        elif node.type == "blockquote":
+            current.quoted.extend(
+                p.text for sub in walk(node) if sub.type == "paragraph" and (p := parts_of(sub))
+            )
     return current
+
+
+def _shell_language(node: Node, vocab: Vocabulary) -> bool:
+    """A fence marked as something to run (```powershell): no error output to read."""
+    info = (node.info or "").strip().split()
+    return bool(info) and info[0].lower() not in vocab.not_command_langs
+
+
+def _quoted_below(node: Node) -> list[str]:
+    """Block quotes inside a list's items (event records under a bullet); code blocks
+    there are commands or sample logs of a step, not the error shown."""
+    out: list[str] = []
+    for sub in walk(node):
+        if sub.type == "blockquote":
+            out.extend(p.text for q in walk(sub) if q.type == "paragraph" and (p := parts_of(q)))
+    return out
 
 
 def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:
@@ -403,6 +434,10 @@ def _entry(
         if p.role == "code":
             codes.extend(codes_in_code_context(" ".join(p.texts)))
     codes.extend(codes_in_text(message))
+    # What the card shows of the error itself: the symptom, the quoted output, the causes.
+    shown = [t for p in parts if p.role in ("message", "cause", "body", "fix") for t in p.texts]
+    shown.extend(q for p in parts for q in p.quoted)
+    codes.extend(codes_in_text("\n".join(shown)))
     causes = [
         Cause(text=flatten_text(item), line=item.line, html=item.html)
         for p in parts

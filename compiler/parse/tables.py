@@ -229,6 +229,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
                 for item in cell_items(fragment, row.line)
                 if item.children or normalise_label(item.text) not in ctx.vocab.no_action
             )
+    # As for a heading entry: codes the causes and fixes name are the card's too.
+    codes = _unique(
+        codes
+        + codes_in_text("\n".join([*(c.text for c in causes), *(flatten_text(a) for a in actions)]))
+    )
     if not message and not codes:
         if actions or causes:
             ctx.diags.warning(
