@@ -335,8 +335,8 @@ def report(scores: list[DocScore], *, detail: bool = True) -> Iterator[str]:
         entries = f"{s.entries_predicted}/{s.entries_truth}{'' if s.entries_ok else '!'}"
         yield (
             f"{name:60} {s.codes_found:>4}/{s.codes_truth:<4} {s.codes_wrong:>5} {entries:>9} "
-            f"{s.procedures_exact:>3}/{s.procedures_truth:<3} {s.jumps_found:>3}/{s.jumps_truth:<3} "
-            f"{s.commands_found:>3}/{s.commands_truth:<3}"
+            f"{s.procedures_exact:>3}/{s.procedures_truth:<3} "
+            f"{s.jumps_found:>3}/{s.jumps_truth:<3} {s.commands_found:>3}/{s.commands_truth:<3}"
         )
     if detail:
         for s in ordered:

@@ -49,7 +49,8 @@ _IN_TEXT = (
     ),
     # "403 errors", "503 エラー": an HTTP failure status named as the error.
     re.compile(r"(?<![\w.\-/])([45]\d\d)\s*(?:errors?|エラー)(?![\w])", re.IGNORECASE),
-    # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA, KDC_ERR_C_PRINCIPAL_UNKNOWN
+    # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA,
+    # KDC_ERR_C_PRINCIPAL_UNKNOWN
     # (not registry hives: HKEY_LOCAL_MACHINE is a key, not an error)
     re.compile(r"(?<![\w.\-/\\$%])(?!HKEY_)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
 )

@@ -13,7 +13,6 @@ from pathlib import PurePosixPath
 
 from compiler.diagnostics import Diagnostics
 from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
-from compiler.parse.codes import heading_codes
 from compiler.parse.blocks import (
     LIST_TYPES,
     as_command,
@@ -23,6 +22,7 @@ from compiler.parse.blocks import (
     parts_of,
     walk,
 )
+from compiler.parse.codes import heading_codes
 from compiler.parse.entries import (
     Segment,
     heading_entries,

@@ -466,10 +466,11 @@ def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
 
 
 SYMPTOM_LIST_SHARE = 1 / 2
+"""How many of a list's items must state a failure for the list to be a list of errors."""
 SYMPTOM_MAX_CHARS = 160
 """A symptom is stated like a heading: one short sentence."""
-_SENTENCE_INSIDE = re.compile(r"[。．!?]\s*\S|\.\s+[A-Z]")
-"""How many of a list's items must state a failure for the list to be a list of errors."""
+_SENTENCE_INSIDE = re.compile("[\u3002\uff0e!?]\\s*\\S|\\.\\s+[A-Z]")
+"""A sentence end inside the statement (Japanese full stops too): an explanation."""
 
 
 def symptom_list_entries(
