@@ -31,7 +31,7 @@ _IN_TEXT = (
     # "StatusCode=403", "return code 87", "ErrorCode 1252"
     re.compile(
         r"\b(?:exit\s+(?:status|code)|errno|(?:status|error|result|return|exit)\s*code)"
-        r"(?:\s*(?:[:=#]|\bis\b|\bof\b)|[\"'\s]*>)?\s*(-?\d{2,})(?![\d.])",
+        r"(?:\s*(?:[:=#]|\bis\b|\bof\b)|[\"'\s]*>)?\s*(-?\d{2,})(?![\w]|\.\d)",
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w.])Code\s*=\s*(-?\d{2,})\b"),

@@ -22,7 +22,7 @@ from compiler.parse.blocks import (
     parts_of,
     walk,
 )
-from compiler.parse.codes import heading_codes
+from compiler.parse.codes import codes_in_text, heading_codes
 from compiler.parse.entries import (
     Segment,
     heading_entries,
@@ -102,6 +102,7 @@ def parse_document(
     _collect_links_and_anchors(root, state)
     entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))
+    _report_unclaimed_codes(root, state)
     _number(doc)
     return doc
 
@@ -300,13 +301,57 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
     doc.commands = list(commands.values())
 
 
+def _report_unclaimed_codes(root: Node, state: _State) -> None:
+    """``[unclaimed-code]``: a string that looks like an error code (by the rules that
+    find codes in headings and error text) where no error entry carries it, so that
+    ``runbooks lookup`` cannot find it. Code blocks are samples and are not read."""
+    claimed = {code.casefold() for entry in state.doc.errors for code in entry.codes}
+    reported: set[str] = set()
+    for node in walk(root):
+        if node.type == "heading":
+            parts = parts_of(node)
+            found = heading_codes(parts.text) if parts is not None else []
+        elif node.type == "inline" and node.token is not None:
+            content = node.token.content
+            if not _MAY_HOLD_CODE.search(content) or not state.vocab.is_error_context(content):
+                continue  # most paragraphs: nothing code-shaped, or nothing said of errors
+            found = codes_in_text(_URL.sub(" ", content))
+        else:
+            continue
+        for code in found:
+            key = code.casefold()
+            if key in claimed or key in reported:
+                continue
+            reported.add(key)
+            state.diags.warning(
+                state.path,
+                line_of(node),
+                f"'{code}' looks like an error code, but no error entry carries it: "
+                f"`runbooks lookup {code}` will not find this; give it an error-table row "
+                "or a heading of its own (or add the heading's words to the vocabulary)",
+                "unclaimed-code",
+            )
+
+
+_MAY_HOLD_CODE = re.compile(r"\d{2}|[A-Z]_[A-Z]")
+_URL = re.compile(r"\]\([^)]*\)|<?https?://[^\s)>]*>?")
+
+
+FIELD_TABLE_ROWS = 6
+"""A code catalogue this small under a heading entry lists that card's codes."""
+
+
 def _fold_into_tables(
     headings: list[ErrorEntry], rows: list[ErrorEntry], sections: list[Section]
 ) -> list[ErrorEntry]:
-    """A heading that names codes over an error table ("## 0x8024402F" then a one-row
+    """Entries of headings and of the tables below them, made one set of cards.
+
+    A heading that names codes over an error table ("## 0x8024402F" then a one-row
     Message | Description | Mitigation table): the rows are the cards, and each row
-    carries the codes of the heading it sits under. A heading entry whose span holds
-    table rows gives way to them."""
+    carries the codes of the heading it sits under; the heading entry gives way.
+    A small code catalogue (no fix column) inside a heading entry only lists that
+    card's codes ("| HRESULT | 0x80c8305f |"): its codes go to the card, its rows away.
+    ``rows`` is changed in place."""
     if not rows:
         return headings
     ends = _section_ends(sections)
@@ -316,10 +361,18 @@ def _fold_into_tables(
         if around and codes_of[around[-1].line]:
             row.codes = list(dict.fromkeys([*codes_of[around[-1].line], *row.codes]))
     kept = []
+    folded: set[int] = set()
     for entry in headings:
         end = ends.get(entry.line, 1 << 30)
-        if not any(entry.line < row.line < end for row in rows):
-            kept.append(entry)
+        inside = [row for row in rows if entry.line < row.line < end]
+        listed = [row for row in inside if row.shape == "code-table"]
+        if len(listed) < len(inside) or len(listed) > FIELD_TABLE_ROWS:
+            continue  # error-table rows, or a whole catalogue: those are the cards
+        for row in inside:
+            entry.codes = list(dict.fromkeys([*entry.codes, *row.codes]))
+            folded.add(id(row))
+        kept.append(entry)
+    rows[:] = [row for row in rows if id(row) not in folded]
     return kept
 
 

@@ -134,7 +134,7 @@ def _columns(roles: list[str | None]) -> _Columns | None:
             context=context,
             spare=_spare(roles, message, cause),
         )
-    if fix is None and (code is None or message is not None or len(roles) < 2):
+    if fix is None and (code is None or len(roles) < 2):
         return None
     if cause is None and message is not None:
         # "Error message | Issue | Resolution": a second error-like column explains the first.
@@ -145,14 +145,17 @@ def _columns(roles: list[str | None]) -> _Columns | None:
     assert message is not None
     if fix is None:
         # "Event ID | Event name | Description": a code catalogue, looked up but with no fix.
-        described = [i for i, r in enumerate(roles) if r is None]
+        # "Status code | Hex code | Error message": the error column when there is one.
+        described = [i for i, r in enumerate(roles) if r is None and i not in symbols]
+        if first("error") is not None:
+            described = [i for i, r in enumerate(roles) if r == "error"]
         return _Columns(
             message=described[0] if described else message,
             code=code,
             cause=None,
             fix=None,
             context=None,
-            described=[i for i in described if i not in symbols] or described,
+            described=described or None,
             symbols=symbols,
         )
     return _Columns(
