@@ -11,8 +11,10 @@ from collections.abc import Iterable
 
 # Each pattern's group 1 is the code.
 _IN_TEXT = (
-    # "(ID: 34513)", "ID 403", "Event ID: 1004", "エラー ID:95519、95520"
-    re.compile(r"\bID\s*[:：#]?\s*(0[xX][0-9A-Fa-f]+|\d{2,})\b", re.IGNORECASE),
+    # "(ID: 34513)", "ID 403", "Event ID: 1004", "エラー ID:95519、95520", "(ErrorID: 95517)"
+    re.compile(
+        r"(?:\b|(?<=error)|(?<=event))IDs?\s*[:：#]?\s*(0[xX][0-9A-Fa-f]+|\d{2,})\b", re.IGNORECASE
+    ),
     # "0x1FC07", "[0x80070570]", "0X35ED"
     re.compile(r"(?<![0-9A-Za-z])(0[xX][0-9A-Fa-f]{4,16})(?![0-9A-Za-z])"),
     # "エラー 34506", "Error 34506", "error code 150097", "エラー コード: 8614"
@@ -67,6 +69,13 @@ _ERRORISH = re.compile(
     r"|NotFound|Mismatch|Unavailable|Timeout|TimedOut|Forbidden|Invalid|Rejected|Unauthorized"
     r"|Conflict|Exceeded|Unreachable|NotSupported|NotEnabled|Missing))(?![\w.\-])"
 )
+# One more code of a list: ", 95520", " および 97118", " and 5205", "、2129", " と 2129"
+_LISTED = re.compile(
+    r"\s*(?:[,、，/]|\band\b|\bor\b|および|及び|または|と)\s*(0[xX][0-9A-Fa-f]{2,}|\d{3,})(?![\w.])",
+    re.IGNORECASE,
+)
+# A heading or cell that is nothing but a number or hex ("### 95519", "0x1FC07").
+_BARE = re.compile(r"^\s*(0[xX][0-9A-Fa-f]{2,}|\d{3,})\s*$")
 _LEADING_IDENTIFIER = re.compile(r"^\s*[`*_]*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w.\-])")
 # The leading token of a cell in an "Error code" column.
 _LEADING = re.compile(
@@ -80,12 +89,23 @@ def codes_in_text(text: str) -> list[str]:
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[int, str]]:
-    """(position, code) of each match: the first group that matched is the code."""
+    """(position, code) of each match: the first group that matched is the code; and the
+    codes listed right after it ("ID: 95519、95520", "95117 および 97118", "5007, 5205")."""
     out = []
     for m in rx.finditer(text):
         index = next((i for i in range(1, (rx.groups or 0) + 1) if m.group(i) is not None), 0)
         if index:
             out.append((m.start(index), m.group(index)))
+            if m.group(index)[-1:].isdigit() or m.group(index)[:2].lower() == "0x":
+                out.extend(_listed_after(text, m.end(index)))
+    return out
+
+
+def _listed_after(text: str, pos: int) -> list[tuple[int, str]]:
+    out = []
+    while (more := _LISTED.match(text, pos)) is not None:
+        out.append((more.start(1), more.group(1)))
+        pos = more.end()
     return out
 
 
@@ -98,6 +118,7 @@ def codes_in_code_context(text: str) -> list[str]:
     lead = _LEADING.match(text)
     if lead and _looks_like_code(lead.group(1)):
         found.append((lead.start(1), lead.group(1)))
+        found.extend(_listed_after(text, lead.end(1)))  # "2133 と 2129"
     found.extend(_matches_all((*_IN_TEXT, _CAMEL, _UNDERSCORED, _ERRORISH), text))
     return _unique(code for _, code in sorted(found))
 
@@ -119,7 +140,7 @@ def heading_codes(title: str) -> list[str]:
     heading is nothing else, when they are upper-case with underscores or mixed with them
     (INVALID_FORM, CMGConnector_Forbidden), or when their name says error (Win32Exception).
     "PatchBaselineOperations PowerShell module" names a module, not an error."""
-    found = _matches_all((*_IN_TEXT, _UNDERSCORED, _ERRORISH), title)
+    found = _matches_all((*_IN_TEXT, _UNDERSCORED, _ERRORISH, _BARE), title)
     words = title.strip().strip("`*_'\"“”「」").split()
     if len(words) == 1:
         found.extend(_matches(_CAMEL, words[0]))

@@ -145,10 +145,9 @@ def _columns(roles: list[str | None]) -> _Columns | None:
     assert message is not None
     if fix is None:
         # "Event ID | Event name | Description": a code catalogue, looked up but with no fix.
-        # "Status code | Hex code | Error message": the error column when there is one.
-        described = [i for i, r in enumerate(roles) if r is None and i not in symbols]
-        if first("error") is not None:
-            described = [i for i, r in enumerate(roles) if r == "error"]
+        # "Event ID | Event name | Description", "Status code | Hex code | Error message":
+        # every column that describes the code (not those that name it another way).
+        described = [i for i, r in enumerate(roles) if r in (None, "error") and i not in symbols]
         return _Columns(
             message=described[0] if described else message,
             code=code,
@@ -209,10 +208,14 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
             message_lines = cell_lines(cell(column))
             if message_lines:
                 break
+    if len(message_lines) == 1 and _BARE_CODE.match(message_lines[0]):
+        # "|Dism.exe|87|Feature name not recognized|…": the cell is the code, and the
+        # next error-like column says what the error is.
+        codes.extend(codes_in_code_context(message_lines[0]))
+        described = next((cell_lines(cell(c)) for c in cols.spare if cell_lines(cell(c))), [])
+        message_lines = described or message_lines
     message = "\n".join(message_lines)
     codes.extend(leading_identifier(message))
-    if _BARE_CODE.match(message):
-        codes.extend(codes_in_code_context(message))  # "|Dism.exe|87|…": the cell is the code
     for column in cols.symbols:
         # "Error code | Symbol | Description": the symbol is the code's name, looked up too.
         symbol_lines = cell_lines(cell(column))
