@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -47,13 +48,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         current = totals(scores).as_dict()
         old = json.loads(FLOOR.read_text("utf-8")) if FLOOR.exists() else {}
+        # Rounded down, so the floor never sits above what was measured.
         floor = {
-            name: round(max(value, old.get(name, 0.0)) if name != "crashed" else value, 4)
+            name: math.floor(max(value, old.get(name, 0.0)) * 10000) / 10000
             for name, value in current.items()
-            if name != "documents"
+            if name not in ("documents", "crashed")
         }
-        # The floor keeps a little room below today (rounding), never above it.
-        floor = {k: (min(v, current[k]) if k != "crashed" else v) for k, v in floor.items()}
+        floor["crashed"] = current["crashed"]
         FLOOR.write_text(json.dumps(floor, indent=2, sort_keys=True) + "\n", "utf-8")
         print(f"eval: floor written to {FLOOR.relative_to(ROOT)}")
     return 0

@@ -337,6 +337,8 @@ _MAY_HOLD_CODE = re.compile(r"\d{2}|[A-Z]_[A-Z]")
 _URL = re.compile(r"\]\([^)]*\)|<?https?://[^\s)>]*>?")
 
 
+OWN_STEPS = 2
+"""Actions a heading entry needs to stay a card beside the table rows under it."""
 FIELD_TABLE_ROWS = 6
 """A code catalogue this small under a heading entry lists that card's codes."""
 
@@ -355,10 +357,13 @@ def _fold_into_tables(
     if not rows:
         return headings
     ends = _section_ends(sections)
-    codes_of = {s.line: heading_codes(s.title) for s in sections}
+    # A heading whose own body gives steps (not one line of introduction) is a card of its
+    # own beside the table; one that only introduces the table gives way to its rows.
+    acting = {entry.line for entry in headings if len(entry.actions) >= OWN_STEPS}
+    codes_of = {s.line: heading_codes(s.title) for s in sections if s.line not in acting}
     for row in rows:
         around = [s for s in sections if s.line < row.line < ends[s.line]]
-        if around and codes_of[around[-1].line]:
+        if around and codes_of.get(around[-1].line):
             row.codes = list(dict.fromkeys([*codes_of[around[-1].line], *row.codes]))
     kept = []
     folded: set[int] = set()
@@ -367,7 +372,10 @@ def _fold_into_tables(
         inside = [row for row in rows if entry.line < row.line < end]
         listed = [row for row in inside if row.shape == "code-table"]
         if len(listed) < len(inside) or len(listed) > FIELD_TABLE_ROWS:
-            continue  # error-table rows, or a whole catalogue: those are the cards
+            if entry.line not in acting:
+                continue  # error-table rows, or a whole catalogue: those are the cards
+            kept.append(entry)  # a card with steps of its own beside a table of others
+            continue
         for row in inside:
             entry.codes = list(dict.fromkeys([*entry.codes, *row.codes]))
             folded.add(id(row))

@@ -119,19 +119,24 @@ class Vocabulary:
             parts = [piece for part in parts for piece in part.split(joiner)]
         if len(parts) < 2 or not all(parts):
             return None
-        roles = {
-            "fix"
-            if p in self.fix_headers
-            else "cause"
-            if p in self.cause_headers
-            else "error"
-            if p in self.error_headers
-            else None
-            for p in parts
-        }
-        if None in roles:
+        roles = {self._part_role(p) for p in parts}
+        if "code" in roles:
+            return "code"  # "Event ID and source": the cells start with the code
+        if None in roles or "context" in roles:
             return None
         return "fix" if "fix" in roles else roles.pop() if len(roles) == 1 else None
+
+    def _part_role(self, key: str) -> str | None:
+        for role, words in (
+            ("code", self.code_headers),
+            ("fix", self.fix_headers),
+            ("cause", self.cause_headers),
+            ("error", self.error_headers),
+            ("context", self.context_headers),
+        ):
+            if key in words:
+                return role
+        return None
 
     def is_symptom(self, title: str) -> bool:
         """Does a heading state a failure ("FSx can't reach the DNS servers", "接続できない")?"""
