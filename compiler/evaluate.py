@@ -14,7 +14,9 @@ Matching rules (the same for every document):
   item's marker line or its first text line) and is exact when the step counts agree;
 - a jump is found when a procedure matched as above has a jump from the same step to
   the same step number with the same kind;
-- commands compare with runs of whitespace collapsed.
+- commands compare with runs of whitespace collapsed, and a line continuation (a
+  backtick, backslash or caret ending a line) read as the space it stands for: labels
+  write a continued command with its continuations or joined on one line.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ LINE_SLACK = 1
 """How far a procedure's first-step line may be from the label's."""
 
 _SPACE = re.compile(r"\s+")
+_CONTINUATION = re.compile(r"[`\\^][ \t]*\n")
 
 
 @dataclass(slots=True)
@@ -259,7 +262,7 @@ def _truth_line(matched: Mapping[int, int], index: int) -> int:
 
 
 def _normal_command(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _CONTINUATION.sub(" ", text)).strip()
 
 
 def _command_forms(code: str) -> set[str]:

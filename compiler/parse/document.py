@@ -16,13 +16,13 @@ from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
 from compiler.parse.codes import heading_codes
 from compiler.parse.blocks import (
     LIST_TYPES,
-    as_command,
     fence_command,
     inline_of,
     line_of,
     parts_of,
     walk,
 )
+from compiler.parse.commands import as_command
 from compiler.parse.entries import Segment, heading_entries, heading_label
 from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
