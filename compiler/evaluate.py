@@ -297,9 +297,7 @@ def _score_commands(score: DocScore, labels: Mapping[str, Any], doc: Document | 
     score.commands_found = sum(1 for c in truth if c in found)
     score.commands_wrong = sum(1 for forms in blocks if not forms & set(truth))
     score.missed_commands = [c for c in truth if c not in found]
-    score.wrong_commands = [
-        min(forms, key=len) for forms in blocks if not forms & set(truth)
-    ]
+    score.wrong_commands = [min(forms, key=len) for forms in blocks if not forms & set(truth)]
 
 
 def totals(scores: list[DocScore]) -> Totals:
@@ -344,8 +342,8 @@ def report(scores: list[DocScore], *, detail: bool = True) -> Iterator[str]:
         entries = f"{s.entries_predicted}/{s.entries_truth}{'' if s.entries_ok else '!'}"
         yield (
             f"{name:60} {s.codes_found:>4}/{s.codes_truth:<4} {s.codes_wrong:>5} {entries:>9} "
-            f"{s.procedures_exact:>3}/{s.procedures_truth:<3} {s.jumps_found:>3}/{s.jumps_truth:<3} "
-            f"{s.commands_found:>3}/{s.commands_truth:<3}"
+            f"{s.procedures_exact:>3}/{s.procedures_truth:<3} "
+            f"{s.jumps_found:>3}/{s.jumps_truth:<3} {s.commands_found:>3}/{s.commands_truth:<3}"
         )
     if detail:
         for s in ordered:
@@ -374,8 +372,7 @@ def _details(s: DocScore) -> Iterator[str]:
         yield f"  codes wrong: {', '.join(s.wrong_codes)}"
     if not s.entries_ok:
         yield (
-            f"  entries: {s.entries_predicted}, labelled {s.entries_truth} "
-            f"± {s.entries_tolerance}"
+            f"  entries: {s.entries_predicted}, labelled {s.entries_truth} ± {s.entries_tolerance}"
         )
     for text in s.missed_procedures:
         yield f"  procedure missed: {text}"

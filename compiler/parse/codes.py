@@ -40,7 +40,8 @@ _IN_TEXT = (
         r"\bHTTP(?:\s+(?:status|error|response))?(?:\s+code)?\s*[:：]?\s*([3-5]\d\d)(?![\d.])",
         re.IGNORECASE,
     ),
-    # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA, KDC_ERR_C_PRINCIPAL_UNKNOWN
+    # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA,
+    # KDC_ERR_C_PRINCIPAL_UNKNOWN
     re.compile(r"(?<![\w.\-/\\$%])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,})(?![\w.\-/\\])"),
 )
 # Identifier-style codes: UserErrorGuestAgentStatusUnavailable, ExtensionSnapshotFailedNoNetwork.

@@ -13,7 +13,6 @@ from pathlib import PurePosixPath
 
 from compiler.diagnostics import Diagnostics
 from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
-from compiler.parse.codes import heading_codes
 from compiler.parse.blocks import (
     LIST_TYPES,
     fence_command,
@@ -22,6 +21,7 @@ from compiler.parse.blocks import (
     parts_of,
     walk,
 )
+from compiler.parse.codes import heading_codes
 from compiler.parse.commands import as_command
 from compiler.parse.entries import Segment, heading_entries, heading_label
 from compiler.parse.frontmatter import split_front_matter
@@ -311,9 +311,7 @@ def _section_ends(sections: list[Section]) -> dict[int, int]:
     """Heading line -> the line of the next heading of the same or a higher level."""
     ends: dict[int, int] = {}
     for i, section in enumerate(sections):
-        end = next(
-            (s.line for s in sections[i + 1 :] if s.level <= section.level), 1 << 30
-        )
+        end = next((s.line for s in sections[i + 1 :] if s.level <= section.level), 1 << 30)
         ends[section.line] = end
     return ends
 
