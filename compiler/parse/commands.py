@@ -37,6 +37,8 @@ _FIRST_TOKEN = re.compile(r"^[^\s(){};|]+")
 _COMMAND_WORD = re.compile(r"^[\w.\\/~%:-]+$")
 _BARE_WORD = re.compile(r"^[A-Za-z][A-Za-z-]*$")
 _TITLE_WORD = re.compile(r"^[A-Z][a-z]")
+_WITH_PARAMETER = re.compile(r"\S+\s+-[A-Za-z]")
+_PATH_SEP = re.compile(r"[\\/]")
 _CONTINUED = re.compile(r"[`\\^]\s*$")
 _SCRIPT_EXT = (".exe", ".com", ".cmd", ".bat", ".ps1", ".sh", ".vbs", ".js", ".py")
 _SNAP_IN_EXT = (".msc", ".cpl")
@@ -67,7 +69,7 @@ def runnable(text: str, vocab: Vocabulary) -> tuple[bool, str | None]:
     if not _COMMAND_WORD.match(first) or first.endswith(":") or first[0].isdigit():
         return False, None  # "nxautom+ 8567 ...", "Error:", "2017/06/20 ..." are output
     name = first.casefold().strip("'\"")
-    base = re.split(r"[\\/]", name)[-1]
+    base = _PATH_SEP.split(name)[-1]
     if base.endswith(_SNAP_IN_EXT):
         return True, None
     if name.startswith(("./", ".\\")):
@@ -90,7 +92,7 @@ def _is_cmdlet(first: str, line: str, vocab: Vocabulary) -> bool:
     if verb in vocab.cmdlet_verbs:
         return True
     # Check-SbecConfig -Path ...: an unapproved verb, written as a cmdlet with a parameter.
-    return first[0].isupper() and bool(re.match(r"\S+\s+-[A-Za-z]", line))
+    return first[0].isupper() and bool(_WITH_PARAMETER.match(line))
 
 
 def as_command(code: str, line: int, vocab: Vocabulary) -> Command | None:
