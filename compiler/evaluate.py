@@ -14,7 +14,9 @@ Matching rules (the same for every document):
   item's marker line or its first text line) and is exact when the step counts agree;
 - a jump is found when a procedure matched as above has a jump from the same step to
   the same step number with the same kind;
-- commands compare with runs of whitespace collapsed.
+- commands compare with runs of whitespace collapsed, and a line continuation (a
+  backtick, backslash or caret ending a line) read as the space it stands for: labels
+  write a continued command with its continuations or joined on one line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,7 @@ LINE_SLACK = 1
 """How far a procedure's first-step line may be from the label's."""
 
 _SPACE = re.compile(r"\s+")
+_CONTINUATION = re.compile(r"[`\\^][ \t]*\n")
 
 
 @dataclass(slots=True)
@@ -231,27 +235,32 @@ def _score_procedures(score: DocScore, labels: Mapping[str, Any], doc: Document 
                 f"{line} '{label['section']}': {steps} steps, not {label['steps']}"
             )
     score.procedures_extra = len(predicted) - len(taken)
-    found_jumps: set[tuple[int, int, int, str]] = set()
+    # A multiset: a step may say "go to step 3" twice ("Otherwise, go to step 3." and,
+    # after a code block, "If the issue persists, go to step 3."), and so may its labels.
+    found_jumps: Counter[tuple[int, int, int, str]] = Counter()
     for line, index in matched.items():
         for step in predicted[index].steps:
             for jump in step.jumps:
-                found_jumps.add((line, step.number, jump.to, jump.kind))
+                found_jumps[(line, step.number, jump.to, jump.kind)] += 1
     for jump in jumps:
         key = (int(jump["procedure_line"]), int(jump["from"]), int(jump["to"]), str(jump["kind"]))
-        if key in found_jumps:
+        if found_jumps[key] > 0:
             score.jumps_found += 1
-            found_jumps.discard(key)
+            found_jumps[key] -= 1
         else:
             score.missed_jumps.append(
                 f"{key[0]}: {key[1]}->{key[2]} {key[3]} «{str(jump.get('text', ''))[:60]}»"
             )
-    extra = [
-        f"{p.line}: {s.number}->{j.to} {j.kind} «{j.phrase[:60]}»"
-        for i, p in enumerate(predicted)
-        for s in p.steps
-        for j in s.jumps
-        if i not in taken or (_truth_line(matched, i), s.number, j.to, j.kind) in found_jumps
-    ]
+    extra = []
+    for i, p in enumerate(predicted):
+        for s in p.steps:
+            for j in s.jumps:
+                if i in taken:
+                    key = (_truth_line(matched, i), s.number, j.to, j.kind)
+                    if found_jumps[key] <= 0:
+                        continue
+                    found_jumps[key] -= 1
+                extra.append(f"{p.line}: {s.number}->{j.to} {j.kind} «{j.phrase[:60]}»")
     score.extra_jumps = extra
     score.jumps_extra = len(extra)
 
@@ -261,7 +270,7 @@ def _truth_line(matched: Mapping[int, int], index: int) -> int:
 
 
 def _normal_command(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", _CONTINUATION.sub(" ", text)).strip()
 
 
 def _command_forms(code: str) -> set[str]:

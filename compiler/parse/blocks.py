@@ -6,17 +6,13 @@ import re
 from collections.abc import Iterator
 
 from compiler.model import Command, Image, Item, Link
+from compiler.parse.commands import as_command, block_command
 from compiler.parse.inline import InlineParts, html_fragment_parts, inline_parts
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
 
 LIST_TYPES = ("bullet_list", "ordered_list")
 _TASK_MARKER = re.compile(r"^\[[ xX]\]\s+")
-_PS_PROMPT = re.compile(r"^PS(?:\s+[^>]*)?>\s*")
-_CMD_PROMPT = re.compile(r"^[A-Za-z]:\\[^>]*>\s*")
-_SH_PROMPT = re.compile(r"^[$#]\s+")
-_CMDLET = re.compile(r"^[A-Z][a-z]+-[A-Z][A-Za-z0-9]+\b")
-_PS_VARIABLE = re.compile(r"^\$[A-Za-z_][\w:]*(?:\.[\w]+)*")
 
 
 def line_of(node: Node, fallback: int = 1) -> int:
@@ -48,31 +44,11 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(current.children))
 
 
-def as_command(code: str, line: int, vocab: Vocabulary) -> Command | None:
-    """A code span as a command when it looks like one; prompts are stripped."""
-    text = code.strip()
-    if not text:
-        return None
-    for prompt, lang in ((_PS_PROMPT, "powershell"), (_CMD_PROMPT, "cmd"), (_SH_PROMPT, "sh")):
-        m = prompt.match(text)
-        if m and len(text) > m.end():
-            return Command(code=text[m.end() :], lang=lang, line=line)
-    if _CMDLET.match(text) or _PS_VARIABLE.match(text):
-        return Command(code=text, lang="powershell", line=line)
-    first = text.split()[0].lower()
-    if first in vocab.programs or (first.endswith(".exe") and " " in text):
-        return Command(code=text, lang=None, line=line)
-    return None
-
-
 def fence_command(node: Node, vocab: Vocabulary) -> Command | None:
-    lang = (node.info or "").strip().split()[0].lower() if (node.info or "").strip() else None
-    if lang in vocab.not_command_langs:
-        return None
-    code = node.content.rstrip("\n")
-    if not code.strip():
-        return None
-    return Command(code=code, lang=lang, line=line_of(node))
+    """A fenced or indented code block as a command (see :mod:`compiler.parse.commands`)."""
+    info = (node.info or "").strip()
+    lang = info.split()[0].lower() if info else None
+    return block_command(node.content, lang, line_of(node), vocab)
 
 
 class ItemContent:

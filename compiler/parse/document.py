@@ -15,7 +15,6 @@ from compiler.diagnostics import Diagnostics
 from compiler.model import Command, Document, ErrorEntry, Link, Note, Section
 from compiler.parse.blocks import (
     LIST_TYPES,
-    as_command,
     fence_command,
     inline_of,
     line_of,
@@ -23,6 +22,7 @@ from compiler.parse.blocks import (
     walk,
 )
 from compiler.parse.codes import codes_in_text, heading_codes
+from compiler.parse.commands import as_command
 from compiler.parse.entries import (
     Segment,
     heading_entries,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostics
-from compiler.model import Checklist, ChecklistItem, Item, Procedure, Step
+from compiler.model import Checklist, ChecklistItem, Item, Jump, Procedure, Step
 from compiler.parse.blocks import (
+    ItemContent,
     descendant_commands,
     item_content,
     list_items,
@@ -51,6 +52,12 @@ def procedure_from_lists(
         step.jumps.extend(find_jumps(content.text, content.line, number, vocab))
         for nested in content.nested:
             step.children.extend(list_items(nested, vocab))
+            sub_steps = {
+                id(li): lst
+                for lst in (nested, *walk(nested))
+                if lst.type == "ordered_list"
+                for li in lst.children
+            }
             for sub in walk(nested):
                 if sub.type != "list_item":
                     continue
@@ -61,9 +68,27 @@ def procedure_from_lists(
                 if nested.type == "bullet_list":
                     # "* iOS 12.2 and later: … Then continue to step 3." branches of this step.
                     step.jumps.extend(find_jumps(sub_content.text, sub_content.line, number, vocab))
+                elif id(sub) in sub_steps:
+                    step.jumps.extend(
+                        _sub_step_jumps(sub_content, sub_steps[id(sub)], number, vocab)
+                    )
         procedure.steps.append(step)
     _check_numbering(items, start, path, diags)
     return procedure
+
+
+def _sub_step_jumps(
+    content: ItemContent, sub_list: Node, number: int, vocab: Vocabulary
+) -> list[Jump]:
+    """Jumps out of a numbered sub-step ("c. … 手順 8 に進みます。" under step 7): the
+    target is a step of the procedure when the sub-list has no item of that number (a
+    target the sub-list has may be its own sub-step, "手順 2", written "b." when rendered)."""
+    items = sum(1 for li in sub_list.children if li.type == "list_item")
+    return [
+        jump
+        for jump in find_jumps(content.text, content.line, number, vocab)
+        if jump.to > items and jump.to != number
+    ]
 
 
 def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:

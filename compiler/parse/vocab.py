@@ -31,7 +31,7 @@ VOCAB_KEYS: dict[str, tuple[str, ...]] = {
     "fallback": ("patterns",),
     "checklist": ("skip_headings",),
     "symptoms": ("headings", "not_entries", "error_context"),
-    "commands": ("programs", "not_commands"),
+    "commands": ("programs", "standalone", "cmdlet_verbs", "shell_langs", "not_commands"),
 }
 """The tables and keys a vocabulary file may have (used to validate user extensions)."""
 
@@ -89,7 +89,15 @@ class Vocabulary:
     label_words: tuple[tuple[str, str], ...]
     """(role, word) of every part label as written, longest first, for in-cell labels."""
     programs: frozenset[str]
+    """Programs a command line starts with (``netsh``, ``docker``); lower case."""
+    standalone_programs: frozenset[str]
+    """Programs that are a whole command by themselves (``iisreset``, ``systeminfo``)."""
+    cmdlet_verbs: frozenset[str]
+    """PowerShell verbs of ``Verb-Noun`` cmdlets (the approved verbs); lower case."""
+    shell_langs: frozenset[str]
+    """Code block languages whose blocks are commands (``powershell``, ``bash``)."""
     not_command_langs: frozenset[str]
+    """Code block languages of output, data and queries (``output``, ``sql``, ``toml``)."""
     languages: tuple[str, ...]
 
     def header_role(self, header: str) -> str | None:
@@ -270,6 +278,9 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
             )
         ),
         programs=frozenset(w.lower() for w in words("commands", "programs")),
+        standalone_programs=frozenset(w.lower() for w in words("commands", "standalone")),
+        cmdlet_verbs=frozenset(w.lower() for w in words("commands", "cmdlet_verbs")),
+        shell_langs=frozenset(w.lower() for w in words("commands", "shell_langs")),
         not_command_langs=frozenset(w.lower() for w in words("commands", "not_commands")),
         languages=tuple(sorted(raws)),
     )
