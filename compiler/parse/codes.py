@@ -7,6 +7,7 @@ case-insensitively. Patterns are general shapes of error identifiers, not lists.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 
 # Each pattern's group 1 is the code.
@@ -77,6 +78,14 @@ _LISTED = re.compile(
 # A heading or cell that is nothing but a number or hex ("### 95519", "0x1FC07").
 _BARE = re.compile(r"^\s*(0[xX][0-9A-Fa-f]{2,}|\d{3,})\s*$")
 _LEADING_IDENTIFIER = re.compile(r"^\s*[`*_]*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![\w.\-])")
+_DIGIT = re.compile(r"\d")
+_NEEDS: dict[re.Pattern[str], str] = {
+    **{rx: "digit" for rx in _IN_TEXT[:-1]},  # numbers, hex (0x…), HRESULTs
+    _SCREAMING: "_",
+    _UNDERSCORED: "_",
+    _IN_TEXT[-1]: "_",
+}
+"""What a pattern cannot match without: a digit, or an underscore."""
 # The leading token of a cell in an "Error code" column.
 _LEADING = re.compile(
     r"^\s*[`*_\[]*\s*(0x[0-9A-Fa-f]+|-?\d+(?!\w)|[A-Za-z][\w.-]*[\w])", re.IGNORECASE
@@ -85,7 +94,13 @@ _LEADING = re.compile(
 
 def codes_in_text(text: str) -> list[str]:
     """Codes in free text: an error message, a heading, an error cell."""
-    return _unique(code for _, code in sorted(_matches_all(_IN_TEXT, text)))
+    return list(_codes_in_text(text))
+
+
+@lru_cache(maxsize=16384)
+def _codes_in_text(text: str) -> tuple[str, ...]:
+    # Cached: every heading above a block reads it again, and cells repeat.
+    return tuple(_unique(code for _, code in sorted(_matches_all(_IN_TEXT, text))))
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[int, str]]:
@@ -114,13 +129,18 @@ def codes_in_code_context(text: str) -> list[str]:
 
     Also takes identifier-style codes and the leading token of the text.
     """
+    return list(_codes_in_code_context(text))
+
+
+@lru_cache(maxsize=16384)
+def _codes_in_code_context(text: str) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
     lead = _LEADING.match(text)
     if lead and _looks_like_code(lead.group(1)):
         found.append((lead.start(1), lead.group(1)))
         found.extend(_listed_after(text, lead.end(1)))  # "2133 と 2129"
     found.extend(_matches_all((*_IN_TEXT, _CAMEL, _UNDERSCORED, _ERRORISH), text))
-    return _unique(code for _, code in sorted(found))
+    return tuple(_unique(code for _, code in sorted(found)))
 
 
 def identifier_codes(text: str) -> list[str]:
@@ -140,16 +160,26 @@ def heading_codes(title: str) -> list[str]:
     heading is nothing else, when they are upper-case with underscores or mixed with them
     (INVALID_FORM, CMGConnector_Forbidden), or when their name says error (Win32Exception).
     "PatchBaselineOperations PowerShell module" names a module, not an error."""
+    return list(_heading_codes(title))
+
+
+@lru_cache(maxsize=4096)
+def _heading_codes(title: str) -> tuple[str, ...]:
     found = _matches_all((*_IN_TEXT, _UNDERSCORED, _ERRORISH, _BARE), title)
     words = title.strip().strip("`*_'\"“”「」").split()
     if len(words) == 1:
         found.extend(_matches(_CAMEL, words[0]))
-    return _unique(code for _, code in sorted(found) if not _is_placeholder(code))
+    return tuple(_unique(code for _, code in sorted(found) if not _is_placeholder(code)))
 
 
 def _matches_all(patterns: Iterable[re.Pattern[str]], text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
+    digits = _DIGIT.search(text) is not None
+    underscore = "_" in text
     for rx in patterns:
+        needs = _NEEDS.get(rx)
+        if (needs == "digit" and not digits) or (needs == "_" and not underscore):
+            continue  # most text has nothing a pattern could match: skip its scan
         found.extend(_matches(rx, text))
     return found
 

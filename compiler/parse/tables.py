@@ -22,6 +22,11 @@ from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary, normalise_label
 
 _ROWS_KEY = "runbooks.rows"
+_FIELD_CODES_KEY = "runbooks.field-codes"
+FIELD_ROWS = 16
+"""At most this many rows in a key/value table (``| HRESULT | 0x80c8305f |``)."""
+_SEVERITY_CHARS = 40
+"""A Type/Level cell ("Informational") is a word or two."""
 _BARE_CODE = re.compile(r"^\s*(?:0[xX][0-9A-Fa-f]+|-?\d{2,})\s*$")
 _LINE_START = r"(?:^|<br\s*/?>|</br>|<p>|</p>|<li>|\n)\s*"
 
@@ -179,7 +184,8 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         return row.cells[i] if i is not None and i < len(row.cells) else ""
 
     if cols.fix is None and any(
-        normalise_label(strip_tags(c)) in ctx.vocab.informational for c in row.cells
+        len(c) < _SEVERITY_CHARS and normalise_label(strip_tags(c)) in ctx.vocab.informational
+        for c in row.cells
     ):
         return None  # "5200 | Adapter has been initialized | Informational": not an error
     message_parts = split_labelled(cell(cols.message), ctx.vocab)
@@ -303,8 +309,17 @@ def cause_fix_rows(table: Node, ctx: TableContext) -> list[tuple[Item, list[Item
 def field_codes(table: Node, ctx: TableContext) -> list[str]:
     """Codes of a key/value table under an entry (``| HRESULT | 0x80c8305f |``,
     ``|イベント ID|3165|``): the values of the rows whose key is a code label."""
+    opening = table.token
+    assert opening is not None
+    cached = opening.meta.get(_FIELD_CODES_KEY) if opening.meta else None
+    if cached is not None:
+        return list(cached)  # every heading above the table reads it again
     codes: list[str] = []
-    for row in _rows(table):
+    rows = _rows(table)
+    # A key/value table is narrow and short; a catalogue of hundreds of rows is not one.
+    if len(rows) > FIELD_ROWS or any(len(row.cells) > 3 for row in rows[:1]):
+        rows = []
+    for row in rows:
         if len(row.cells) < 2:
             continue
         key = strip_tags(row.cells[0])
@@ -313,7 +328,10 @@ def field_codes(table: Node, ctx: TableContext) -> list[str]:
         for value in row.cells[1:]:
             lines = cell_lines(value)
             codes.extend(codes_in_code_context(lines[0] if lines else ""))
-    return _unique(codes)
+    codes = _unique(codes)
+    opening.meta = opening.meta or {}
+    opening.meta[_FIELD_CODES_KEY] = tuple(codes)
+    return codes
 
 
 def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
@@ -365,7 +383,16 @@ def split_labelled(html: str, vocab: Vocabulary) -> list[tuple[str | None, str]]
 
 
 def _label_regex(vocab: Vocabulary) -> re.Pattern[str]:
-    return _compile_labels(tuple(w for _, w in vocab.label_words))
+    # Keyed by the vocabulary object: hashing its word lists on every cell cost more
+    # than the split itself.
+    cached = _LABEL_REGEXES.get(id(vocab))
+    if cached is None or cached[0] is not vocab:
+        cached = (vocab, _compile_labels(tuple(w for _, w in vocab.label_words)))
+        _LABEL_REGEXES[id(vocab)] = cached
+    return cached[1]
+
+
+_LABEL_REGEXES: dict[int, tuple[Vocabulary, re.Pattern[str]]] = {}
 
 
 @lru_cache(maxsize=8)
