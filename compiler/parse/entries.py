@@ -51,6 +51,8 @@ class Part:
     links: list[Link] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
     """Error output the part quotes (code blocks, block quotes): where codes are shown."""
+    headed: bool = False
+    """The part has a sub-heading of its own ("### Solution", "#### 原因")."""
 
 
 @dataclass(slots=True)
@@ -101,8 +103,56 @@ def heading_entries(
     """Entries from heading blocks, and the ids of the list nodes they consumed.
 
     Bottom-up, so a heading never swallows a sub-heading that is an entry of its own.
+    Then once more when sibling headings are mostly entries: the others are symptoms too.
     """
+    entries, collected, consumed, plain = _heading_pass(segments, vocab, tables, set())
+    promoted = _like_their_siblings(segments, plain, vocab)
+    if promoted:
+        entries, collected, consumed, _ = _heading_pass(segments, vocab, tables, promoted)
+    _route_causes(entries, collected, segments)
+    return [entries[i] for i in sorted(entries)], consumed
+
+
+SIBLING_SHARE = 1 / 2
+"""Entries among sibling headings from which the others are read as symptoms too."""
+
+
+def _like_their_siblings(segments: list[Segment], entries: set[int], vocab: Vocabulary) -> set[int]:
+    """ "## The device doesn't sign in" and "## The device displays a black screen" under
+    one parent: when most headings of a level under one parent state symptoms in plain
+    words (no labelled parts), the others with a body of their own state symptoms too
+    ("More information" and other navigation headings, part labels and headings labelled
+    as something else aside). Labelled cards (**Error message:** …) say what they are:
+    their unlabelled siblings are something else."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    parents: list[int] = []  # indexes of the open headings, outermost first
+    for i, seg in enumerate(segments):
+        if seg.heading is None:
+            continue
+        while parents and segments[parents[-1]].level >= seg.level:
+            parents.pop()
+        parent = parents[-1] if parents else -1
+        parents.append(i)
+        if is_part_heading(seg.label) or vocab.names_other(seg.title):
+            continue
+        if normalise_label(seg.title) in vocab.checklist_skip:
+            continue
+        groups.setdefault((parent, seg.level), []).append(i)
+    promoted: set[int] = set()
+    for members in groups.values():
+        found = sum(1 for i in members if i in entries)
+        if found >= 2 and found >= SIBLING_SHARE * len(members):
+            promoted.update(i for i in members if i not in entries and segments[i].level > 1)
+    return promoted
+
+
+def _heading_pass(
+    segments: list[Segment], vocab: Vocabulary, tables: TableContext, promoted: set[int]
+) -> tuple[dict[int, ErrorEntry], dict[int, list[Part]], set[int], set[int]]:
+    """One bottom-up pass: entries by segment index, the parts read for each, the list
+    nodes the entries consumed, and the entries stated as plain symptoms."""
     entries: dict[int, ErrorEntry] = {}
+    plain: set[int] = set()
     collected: dict[int, list[Part]] = {}
     consumed: set[int] = set()
     for i in reversed(range(len(segments))):
@@ -117,6 +167,7 @@ def heading_entries(
         codes = [] if other else _heading_codes(seg, vocab)
         # The document's own title (h1) is what it is about, not one symptom of it.
         symptom = not codes and not other and seg.level > 1 and vocab.is_symptom(seg.title)
+        symptom = symptom or i in promoted
         names_itself = _names_error_itself(seg) or bool(codes) or symptom
         body = Part(role="body", line=seg.line) if names_itself else None
         if body is not None:
@@ -137,7 +188,7 @@ def heading_entries(
                 continue  # past the first nested entry, what is left belongs to the nested
             if is_part_heading(sub.label):
                 assert sub.label is not None
-                current = Part(role=sub.label[0], line=sub.line)
+                current = Part(role=sub.label[0], line=sub.line, headed=True)
                 if sub.label[1]:
                     current.texts.append(sub.label[1])
                     current.items.append(Item(text=sub.label[1], line=sub.line))
@@ -154,8 +205,9 @@ def heading_entries(
         if entry is not None:
             entries[i] = entry
             consumed.update(id(n) for n in used)
-    _route_causes(entries, collected, segments)
-    return [entries[i] for i in sorted(entries)], consumed
+            if symptom and all(p.role in ("body", "fix") for p in parts):
+                plain.add(i)
+    return entries, collected, consumed, plain
 
 
 def _umbrella_is_entry(
@@ -421,10 +473,12 @@ def _entry(
     heading_codes = _heading_codes(seg, vocab)
     # Causes that link to sections ("Cause 1: [no Internet access](#…)") get their fixes routed.
     routed = any(link.href.startswith("#") for p in parts if p.role == "cause" for link in p.links)
-    names = (
-        roles & {"message", "code", "cause"} or heading_codes or _names_error_itself(seg) or symptom
-    )
-    if not ("fix" in roles or routed) or not names:
+    titled = bool(heading_codes) or _names_error_itself(seg) or symptom
+    names = roles & {"message", "code", "cause"} or titled
+    # "## X / ### Solution": a fix under a sub-heading of its own makes the heading a card;
+    # "## Error 405 … / ### Cause" with no fix is still a card (the no-action check says so).
+    headed_fix = any(p.role == "fix" and p.headed for p in parts)
+    if not (("fix" in roles or routed) and names or headed_fix or titled and "cause" in roles):
         return None
     messages = [t for p in parts if p.role == "message" for t in p.texts]
     title = seg.label[1] if seg.label else seg.title
