@@ -7,8 +7,8 @@ case-insensitively. Patterns are general shapes of error identifiers, not lists.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Each pattern's group 1 is the code.
 _IN_TEXT = (

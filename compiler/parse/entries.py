@@ -478,7 +478,8 @@ def _entry(
     # "## X / ### Solution": a fix under a sub-heading of its own makes the heading a card;
     # "## Error 405 … / ### Cause" with no fix is still a card (the no-action check says so).
     headed_fix = any(p.role == "fix" and p.headed for p in parts)
-    if not (("fix" in roles or routed) and names or headed_fix or titled and "cause" in roles):
+    fixed = ("fix" in roles or routed) and bool(names)
+    if not (fixed or headed_fix or (titled and "cause" in roles)):
         return None
     messages = [t for p in parts if p.role == "message" for t in p.texts]
     title = seg.label[1] if seg.label else seg.title
