@@ -311,11 +311,23 @@ def _read_blocks(
             cmd = fence_command(node, vocab)
             if cmd is not None:
                 current.items.append(Item(text=cmd.code, line=cmd.line))
+            elif _unlabelled_sample(node, vocab):
+                # The error message a card quotes ("fails with the following error:"): not a
+                # command, but the reader must still see it on the card.
+                current.items.append(Item(text=node.content.rstrip("\n"), line=line_of(node)))
         elif node.type == "blockquote":
             current.quoted.extend(
                 p.text for sub in walk(node) if sub.type == "paragraph" and (p := parts_of(sub))
             )
     return current
+
+
+def _unlabelled_sample(node: Node, vocab: Vocabulary) -> bool:
+    """A code block with text and no data language (```output blocks were never shown)."""
+    info = (node.info or "").strip().split()
+    return bool(node.content.strip()) and (
+        not info or info[0].lower() not in vocab.not_command_langs
+    )
 
 
 def _shell_language(node: Node, vocab: Vocabulary) -> bool:
