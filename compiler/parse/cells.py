@@ -473,4 +473,9 @@ def cell_items(html: str, line: int) -> list[Item]:
 def cell_lines(html: str) -> list[str]:
     """The cell as plain-text lines: split on <br> variants, <p>, <li>, list
     boundaries; stripped; empty lines dropped."""
+    if "<" not in html and "&" not in html:
+        # Most cells are plain text (a code, a word or two): one line, spaces collapsed,
+        # as the parser would give it, without parsing.
+        text = " ".join(html.split())
+        return [text] if text else []
     return [event.text for event in _events(html) if isinstance(event, _Line) and event.text]

@@ -61,6 +61,8 @@ class _State:
     tables: TableContext
     consumed: set[int] = field(default_factory=set)
     table_entries: list[ErrorEntry] = field(default_factory=list)
+    code_candidates: list[tuple[int, str]] = field(default_factory=list)
+    """(line, raw text) of the inline texts that may hold a code ([unclaimed-code])."""
 
 
 def parse_document(
@@ -102,7 +104,7 @@ def parse_document(
     _collect_links_and_anchors(root, state)
     entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))
-    _report_unclaimed_codes(root, state)
+    _report_unclaimed_codes(state)
     _number(doc)
     return doc
 
@@ -278,6 +280,8 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
                 commands.setdefault(cmd.code, cmd)
         elif node.type == "inline" and node.token is not None:
             line = line_of(node)
+            if _MAY_HOLD_CODE.search(node.token.content):
+                state.code_candidates.append((line, node.token.content))
             for child in node.token.children or ():
                 if child.type == "code_inline":
                     cmd = as_command(child.content, line, state.vocab)
@@ -301,36 +305,33 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
     doc.commands = list(commands.values())
 
 
-def _report_unclaimed_codes(root: Node, state: _State) -> None:
+def _report_unclaimed_codes(state: _State) -> None:
     """``[unclaimed-code]``: a string that looks like an error code (by the rules that
     find codes in headings and error text) where no error entry carries it, so that
     ``runbooks lookup`` cannot find it. Code blocks are samples and are not read."""
     claimed = {code.casefold() for entry in state.doc.errors for code in entry.codes}
+    found: list[tuple[int, str]] = [
+        (section.line, code)
+        for section in state.doc.sections
+        for code in heading_codes(section.title)
+    ]
+    for line, content in state.code_candidates:
+        if state.vocab.is_error_context(content):  # a sentence that speaks of an error
+            found.extend((line, code) for code in codes_in_text(_URL.sub(" ", content)))
     reported: set[str] = set()
-    for node in walk(root):
-        if node.type == "heading":
-            parts = parts_of(node)
-            found = heading_codes(parts.text) if parts is not None else []
-        elif node.type == "inline" and node.token is not None:
-            content = node.token.content
-            if not _MAY_HOLD_CODE.search(content) or not state.vocab.is_error_context(content):
-                continue  # most paragraphs: nothing code-shaped, or nothing said of errors
-            found = codes_in_text(_URL.sub(" ", content))
-        else:
+    for line, code in sorted(found, key=lambda lc: lc[0]):
+        key = code.casefold()
+        if key in claimed or key in reported:
             continue
-        for code in found:
-            key = code.casefold()
-            if key in claimed or key in reported:
-                continue
-            reported.add(key)
-            state.diags.warning(
-                state.path,
-                line_of(node),
-                f"'{code}' looks like an error code, but no error entry carries it: "
-                f"`runbooks lookup {code}` will not find this; give it an error-table row "
-                "or a heading of its own (or add the heading's words to the vocabulary)",
-                "unclaimed-code",
-            )
+        reported.add(key)
+        state.diags.warning(
+            state.path,
+            line,
+            f"'{code}' looks like an error code, but no error entry carries it: "
+            f"`runbooks lookup {code}` will not find this; give it an error-table row "
+            "or a heading of its own (or add the heading's words to the vocabulary)",
+            "unclaimed-code",
+        )
 
 
 _MAY_HOLD_CODE = re.compile(r"\d{2}|[A-Z]_[A-Z]")

@@ -348,6 +348,14 @@ def _quoted_below(node: Node) -> list[str]:
 
 def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:
     """Bullets like "Possible cause 1: X. To resolve this issue, Y.": a cause and its fix each."""
+    head = next((li for li in node.children if li.type == "list_item"), None)
+    para = head.children[0] if head is not None and head.children else None
+    inline = inline_of(para) if para is not None and para.type == "paragraph" else None
+    if inline is None or inline.token is None:
+        return False
+    m = _LABEL_SPLIT.match(inline.token.content.lstrip("*_ "))
+    if not m or vocab.label_role(m.group(1).strip("*_ ")) != "cause":
+        return False  # the first bullet is no "Cause 1: …": no need to read them all
     items = list_items(node, vocab)
     labelled = []
     for item in items:

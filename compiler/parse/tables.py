@@ -323,7 +323,7 @@ def field_codes(table: Node, ctx: TableContext) -> list[str]:
         if len(row.cells) < 2:
             continue
         key = strip_tags(row.cells[0])
-        if ctx.vocab.label_role(key, joined=True) != "code":
+        if ctx.vocab.label_role(key) != "code":
             continue
         for value in row.cells[1:]:
             lines = cell_lines(value)
