@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
+from compiler import processes
 from compiler.config import Config
 from compiler.diagnostics import Diagnostics, Severity
 from compiler.manifest import (
@@ -69,8 +70,9 @@ def build(
 
     Collect, then write: every document is parsed and checked before any generator
     runs. A generator that fails is an error diagnostic and the other formats are
-    still written; a document that cannot be read keeps its previous outputs. The
-    manifest is written last, so a build killed at any point is finished by the next.
+    still written; a document that cannot be read or parsed keeps its previous outputs.
+    The manifest is written last, so a build killed at any point is finished by the next.
+    No process the build started outlives it.
     """
     request = ",".join(formats or [])
     try:  # once: the up-to-date check compares these texts, the build parses them
@@ -93,7 +95,12 @@ def build(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _full_build(source, out, config, request, formats, jobs, force, progress, reading)
+        # Every process the build starts (workers, Pagefind, dot) has ended when it returns
+        # or raises (Ctrl-C: compiler.processes.Stopped).
+        with processes.scope():
+            return _full_build(
+                source, out, config, request, formats, jobs, force, progress, reading
+            )
     finally:
         if collecting:
             gc.enable()
@@ -333,10 +340,20 @@ def _previous_export(out: Path) -> dict[str, Any]:
     return {"schema": SCHEMA, "documents": [], "codes": {}}
 
 
-def print_diagnostics(diagnostics: Diagnostics, stream: TextIO | None = None) -> None:
+def print_diagnostics(
+    diagnostics: Diagnostics, stream: TextIO | None = None, *, verbose: bool = False
+) -> None:
+    """One line per diagnostic; with ``verbose``, what more there is about one (an internal
+    error's traceback) below it, indented."""
+    lines = []
+    for diag in diagnostics.sorted():
+        lines.append(f"{diag}\n")
+        detail = diagnostics.details.get(diag) if verbose else None
+        if detail:
+            lines.extend(f"    {line}\n" for line in detail.splitlines())
     # One write: an unbuffered stderr (PYTHONUNBUFFERED) made a system call of each of
     # thousands of lines, a tenth of a second into a pipe.
-    (stream or sys.stderr).write("".join(f"{diag}\n" for diag in diagnostics.sorted()))
+    (stream or sys.stderr).write("".join(lines))
 
 
 def summary(compilation: Compilation) -> str:

@@ -10,13 +10,16 @@ import contextlib
 import gc
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from compiler import processes
 from compiler.build import UnknownFormatError, build, print_diagnostics
 from compiler.config import Config, ConfigError, find_config, load_config
+from compiler.processes import Stopped
 from compiler.progress import progress_for
 
 # Each command imports what it needs: `runbooks build` with nothing to do must not
@@ -56,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     p_check.add_argument("source", nargs="?", type=Path)
     p_check.add_argument("--strict", action="store_true", help="warnings make the exit status 1")
     p_check.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
+    p_check.add_argument(
+        "-v", "--verbose", action="store_true", help="print an internal error's traceback"
+    )
 
     p_serve = sub.add_parser("serve", help="serve the built site on 127.0.0.1 (preview)")
     p_serve.add_argument("source", nargs="?", type=Path)
@@ -84,15 +90,27 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"runbooks: {exc}", file=sys.stderr)
         return 2
-    if args.command == "build":
-        return _build(args, config)
-    if args.command == "check":
-        return _check(args, config)
-    if args.command == "diff":
-        return _diff(args)
-    if args.command == "serve":
-        return _serve(args, config)
-    return _lookup(args, config)
+    try:
+        if args.command == "build":
+            return _build(args, config)
+        if args.command == "check":
+            return _check(args, config)
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "serve":
+            return _serve(args, config)
+        return _lookup(args, config)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (processes.Stopped)
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        done = ""
+        if args.command == "build":
+            # The writer renames each finished file into place, the manifest last.
+            done = (
+                "; every output is whole (as the last build or this one wrote it), "
+                "and the next build completes them"
+            )
+        print(f"runbooks: stopped by {signal.Signals(signum).name}{done}", file=sys.stderr)
+        return 128 + signum
 
 
 def _source(arg: Path | None, config: Config) -> Path | None:
@@ -111,6 +129,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         return 2
     formats = [f.strip() for value in args.formats or [] for f in value.split(",") if f.strip()]
     out = args.out if args.out is not None else config.path(config.out)
+    progress = progress_for(quiet=args.quiet)
     try:
         result = build(
             source,
@@ -119,12 +138,15 @@ def _build(args: argparse.Namespace, config: Config) -> int:
             formats=formats or None,
             jobs=args.jobs,
             force=args.force,
-            progress=progress_for(quiet=args.quiet),
+            progress=progress,
         )
     except UnknownFormatError as exc:
         print(f"runbooks: {exc}", file=sys.stderr)
         return 2
-    print_diagnostics(result.diagnostics)
+    except BaseException:
+        progress.finish()  # a bar on a terminal: put the cursor back
+        raise
+    print_diagnostics(result.diagnostics, verbose=args.verbose)
     if args.verbose:
         for doc_id, why in sorted(result.plan.reasons.items()):
             print(f"{doc_id}: {why}")
@@ -148,7 +170,7 @@ def _check(args: argparse.Namespace, config: Config) -> int:
     from compiler.compile import compile_sources
 
     compilation = compile_sources(source, config, jobs=args.jobs)
-    print_diagnostics(compilation.diagnostics, sys.stdout)
+    print_diagnostics(compilation.diagnostics, sys.stdout, verbose=args.verbose)
     print(summary(compilation), file=sys.stderr)
     return 1 if compilation.diagnostics.failed(strict=args.strict) else 0
 
@@ -161,12 +183,25 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     if args.watch and source is None:
         return 2
     generation = Generation() if args.watch else None
+    stop = threading.Event()
 
     def rebuild() -> None:
         assert source is not None
         result = build(source, out, config, progress=progress_for(quiet=True))
+        if stop.is_set():
+            return  # cut short by Ctrl-C: its processes were ended under it
         print_diagnostics(result.diagnostics)
         print(f"rebuilt: {result.summary}", file=sys.stderr)
+
+    def rebuild_watched() -> None:
+        """A rebuild in the watching thread: one that fails is reported in a line (the
+        next change is built again), one cut short by Ctrl-C is not reported at all."""
+        try:
+            rebuild()
+        except Exception as exc:
+            if not stop.is_set():
+                why = f"{type(exc).__name__}: {exc}"
+                print(f"runbooks: the rebuild failed ({why})", file=sys.stderr)
 
     if source is not None:
         rebuild()
@@ -175,22 +210,26 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         print(f"runbooks: {site} does not exist; build the html format first", file=sys.stderr)
         return 2
     server = make_server(site, port=args.port, generation=generation)
-    stop = threading.Event()
     if source is not None and generation is not None:
         watched = [source] + ([config.path(config.templates)] if config.templates else [])
         thread = threading.Thread(
-            target=watch_and_rebuild, args=(watched, rebuild, generation, stop), daemon=True
+            target=watch_and_rebuild,
+            args=(watched, rebuild_watched, generation, stop),
+            daemon=True,
         )
         thread.start()
     print(f"serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    status = 0
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt as exc:  # Ctrl-C is how it stops; SIGTERM too (143)
+        status = exc.status if isinstance(exc, Stopped) and exc.signum != signal.SIGINT else 0
     finally:
         stop.set()
         server.server_close()
-    return 0
+        # A rebuild may be running in the watching thread: its processes end now.
+        processes.end_all()
+    return status
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -265,12 +304,18 @@ def _one_line(text: str) -> str:
 
 
 def main() -> None:
+    # Ctrl-C and SIGTERM unwind the command (a build ends its processes), which then
+    # exits 130 or 143 after one line on stderr.
+    processes.stop_on_signals()
     # One command, then the process ends: the cyclic collector stays off (a build turns
     # it off anyway, and turned back on, its first pass walks every object it made).
     # Not for `serve`, which runs a build after another for as long as it serves.
     if "serve" not in sys.argv[1:]:
         gc.disable()
     status = run()
+    # Nothing is left by a build (it ends its processes); `check` and `lookup` parse in
+    # workers, which are ended with the work they were given. Anything else: now.
+    processes.end_all()
     # The build leaves millions of objects behind: freeing them one by one at exit takes
     # a quarter of a second after all the work is done and every file is closed. Flush
     # what is printed, then leave without the interpreter's teardown.

@@ -1,7 +1,9 @@
 """The front half: sources -> documents -> one graph -> checks.
 
 Documents are parsed in worker processes (``jobs``, default the CPU count); results
-come back in source order, so the output is the same for any number of jobs.
+come back in source order, so the output is the same for any number of jobs. A
+document whose parse raises (a parser bug) is an ``internal`` error and is left out;
+the others are built.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class Compilation:
     diagnostics: Diagnostics
     sources: list[SourceFile]
     unreadable: list[str] = field(default_factory=list)
-    """Source files found but not readable (bad encoding, I/O error): not in the graph."""
+    """Source files found but not read (bad encoding, I/O error) or not parsed (the parser
+    raised): not in the graph, and their previous outputs are kept."""
 
 
 def compile_text(
@@ -81,7 +84,12 @@ def compile_sources(
     parsed = dict(zip((s.relative for s in misses), results, strict=True))
     docs: dict[str, Document] = {}
     for source in sources:
-        doc, found = cached.get(source.relative) or parsed[source.relative]
+        result = cached.get(source.relative) or parsed[source.relative]
+        if isinstance(result, Failure):
+            diags.internal(source.relative, "parse this document", result)
+            unreadable.append(source.relative)
+            continue
+        doc, found = result
         docs[doc.id] = doc
         diags.extend(found)
     resolve_links(docs, known, diags)
@@ -97,21 +105,16 @@ def parse_sources(
     jobs: int | None = None,
     progress: Progress | None = None,
     cache: ParseCache | None = None,
-) -> list[tuple[Document, list[Diagnostic]]]:
+) -> list[tuple[Document, list[Diagnostic]] | Failure]:
     """Parse every source, in order; across processes when there are enough of them.
     Each result goes into ``cache`` where it is made (300 results were 0.13 s of this
-    process, one after the other, with the workers done)."""
+    process, one after the other, with the workers done). A source whose parse raised
+    (a parser bug) has its :class:`Failure` instead."""
     report = progress or NoProgress()
     _init_worker(config.vocab, config.default_locale, cache)  # forked workers inherit it
-    results = map_documents(
+    return map_documents(
         _parse_one, sources, jobs=jobs, done=lambda source: report.advance(source.relative)
     )
-    parsed = []
-    for source, result in zip(sources, results, strict=True):
-        if isinstance(result, Failure):  # a parser bug: the build must not go on without it
-            raise RuntimeError(f"parsing {source.relative} failed: {result}")
-        parsed.append(result)
-    return parsed
 
 
 _WORKER: dict[str, object] = {}

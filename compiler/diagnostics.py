@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from compiler.parallel import Failure
+
+INTERNAL = "internal"
+"""The rule of an exception the compiler raised on a document: a bug, never the document's."""
 
 
 class Severity(StrEnum):
@@ -32,6 +39,8 @@ class Diagnostics:
     """A collector. Rules report into it; the build decides what the severities mean."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    details: dict[Diagnostic, str] = field(default_factory=dict)
+    """More about some diagnostics, printed with ``-v`` only (an internal error's traceback)."""
 
     def report(
         self,
@@ -49,6 +58,20 @@ class Diagnostics:
 
     def warning(self, path: str, line: int, message: str, rule: str, col: int = 1) -> None:
         self.report(path, line, Severity.WARNING, message, rule, col)
+
+    def internal(
+        self, path: str, what: str, failure: Failure, *, then: str = "", line: int = 1
+    ) -> None:
+        """An exception raised while working on ``path``: one line that names the document,
+        what could not be done and where it raised; the traceback is kept for ``-v``.
+        ``what`` follows "could not" ("parse this document"); ``then`` says what follows
+        for the outputs."""
+        message = f"could not {what} ({failure.brief()})"
+        if then:
+            message += f"; {then}"
+        self.error(path, line, f"{message}; this is a bug, please report it", INTERNAL)
+        if failure.trace:
+            self.details[self.items[-1]] = failure.trace
 
     def extend(self, other: Iterable[Diagnostic]) -> None:
         self.items.extend(other)

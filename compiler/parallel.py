@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
+
+from compiler import processes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,9 +47,44 @@ class Failure:
 
     kind: str
     message: str
+    where: str = field(default="", compare=False)
+    """The file and line that raised, innermost in this package (``compiler/parse/x.py:12``)."""
+    trace: str = field(default="", compare=False)
+    """The whole traceback, for ``-v``."""
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Failure:
+        return cls(
+            type(exc).__name__,
+            str(exc),
+            _where(exc),
+            "".join(traceback.format_exception(exc)).rstrip("\n"),
+        )
+
+    def brief(self) -> str:
+        """One line: ``KeyError: 'x' in compiler/html/pages.py:88``."""
+        first = self.message.strip().splitlines()[0] if self.message.strip() else ""
+        if len(first) > 200:
+            first = first[:199] + "…"
+        what = f"{self.kind}: {first}" if first else self.kind
+        return f"{what} in {self.where}" if self.where else what
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    for frame in reversed(frames):
+        path = Path(frame.filename)
+        if path.is_relative_to(_PACKAGE):
+            return f"{path.relative_to(_PACKAGE.parent).as_posix()}:{frame.lineno}"
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
 
 
 _TASK: list[tuple[Callable[[Any], Any], Sequence[Any]]] = []
@@ -76,12 +114,23 @@ def map_documents(
     chunks = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     _TASK.append((fn, items))
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for indexes, part in zip(chunks, pool.map(_run_chunk, chunks), strict=True):
-                results.extend(part)
+        # The workers may run dot (the error-entry flowcharts): they end it if ended.
+        pool = processes.pool(workers, multiprocessing.get_context("fork"), tools=True)
+        try:
+            with processes.starting():  # the first submit forks the workers
+                # Not pool.map: left by an exception, it cancels the chunks not begun, and
+                # Python 3.11's pool thread fails on those with a traceback when the workers
+                # are ended (InvalidStateError, cpython gh-107219, fixed in 3.12).
+                parts = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            for indexes, part in zip(chunks, parts, strict=True):
+                results.extend(part.result())
                 if done is not None:
                     for i in indexes:
                         done(items[i])
+            pool.shutdown(wait=True)
+        except BaseException:  # interrupted, or a worker lost: nothing waits for the others
+            processes.stop(pool)
+            raise
         return results
     finally:
         _TASK.clear()
@@ -100,4 +149,4 @@ def _call(fn: Callable[[T], R], item: T) -> R | Failure:
     try:
         return fn(item)
     except Exception as exc:  # reported by the caller, per item
-        return Failure(type(exc).__name__, str(exc))
+        return Failure.of(exc)

@@ -14,11 +14,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from compiler import processes
 from compiler.flowchart.dot import FONT, META_PREFIX
 
 PAGE_SHORT = 540.0
@@ -77,12 +77,7 @@ and the batches depend on ``-j`` and on which documents changed."""
 
 def _run_dot(dot: str, sources: Sequence[str]) -> list[str]:
     try:
-        done = subprocess.run(
-            [dot, "-Tsvg"],
-            input=(PRIMER + "".join(sources)).encode("utf-8"),
-            capture_output=True,
-            check=False,
-        )
+        done = processes.run([dot, "-Tsvg"], (PRIMER + "".join(sources)).encode("utf-8"))
     except OSError as exc:
         raise FlowchartError(f"cannot run Graphviz '{dot}': {exc.strerror or exc}") from exc
     out = done.stdout.decode("utf-8", errors="replace")
@@ -112,7 +107,9 @@ def render_svg(dots: Sequence[str], *, jobs: int | None = None) -> list[str]:
     if len(batches) == 1:
         raw = _run_dot(dot, batches[0])
     else:
-        with ThreadPoolExecutor(len(batches)) as pool:
+        # Left by an exception (Ctrl-C), the scope kills the dot processes before the
+        # pool waits for its threads, which wait for them.
+        with ThreadPoolExecutor(len(batches)) as pool, processes.scope():
             raw = [svg for part in pool.map(lambda b: _run_dot(dot, b), batches) for svg in part]
     return [finish_svg(svg, source) for svg, source in zip(raw, sources, strict=True)]
 

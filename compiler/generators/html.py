@@ -153,7 +153,7 @@ class HtmlGenerator:
                 where, what = item.source, "the html page of this document"
             if isinstance(done, Failure):  # one odd document must not lose the site
                 keys.pop(path, None)
-                ctx.diags.error(where, 1, f"{what} could not be written: {done}", "html")
+                ctx.diags.internal(where, f"write {what}", done)
                 continue
             html, images, problems = done
             for line, message in problems:  # only a runbook's page has flowcharts

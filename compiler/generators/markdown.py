@@ -102,12 +102,8 @@ class MarkdownGenerator:
         )
         for (doc, path), text in zip(todo, texts, strict=True):
             if isinstance(text, Failure):  # one odd document must not cost the others theirs
-                ctx.diags.error(
-                    doc.source,
-                    1,
-                    f"no Markdown checklist written for this document ({text}); "
-                    "this is a bug in the md generator, please report it",
-                    "md",
+                ctx.diags.internal(
+                    doc.source, "write the Markdown checklist of this document", text
                 )
                 continue
             ctx.writer.write_text(path, text)

@@ -34,6 +34,7 @@ import orjson
 from compiler.config import Config
 from compiler.generators.base import BuildContext, register
 from compiler.model import Document, Procedure, Step
+from compiler.parallel import Failure
 from compiler.pdf.printhtml import (
     BUDGET,
     Figure,
@@ -121,9 +122,10 @@ class PdfGenerator:
         self.early = True
 
     def release(self) -> None:
-        """Stop the workers :meth:`prepare` started if :meth:`generate` never took them."""
+        """Stop the workers :meth:`prepare` started if :meth:`generate` never took them
+        (the build raised before: nothing waits for them)."""
         if self._pool is not None:
-            self._pool.close()
+            self._pool.kill()
             self._pool = None
 
     def generate(self, graph: RunbookGraph, ctx: BuildContext) -> None:
@@ -134,7 +136,7 @@ class PdfGenerator:
         try:
             build.start()
         except BaseException:
-            build.pool.close()
+            build.pool.kill()
             raise
         if self.early:
             ctx.finishers.append(build.finish)
@@ -187,7 +189,7 @@ class _PdfBuild:
         """Every layout of this build is made there (started when the first is needed,
         unless the build started it already)."""
         self.runbooks: list[_Runbook] = []
-        self._pending: Iterator[tuple[int, Rendered | str]] = iter(())
+        self._pending: Iterator[tuple[int, Rendered | Failure]] = iter(())
         self._ready: list[_Runbook] = []
         self._start = 0.0
 
@@ -212,8 +214,10 @@ class _PdfBuild:
         """Collect the layouts, write the runbooks' PDFs and the handbook."""
         try:
             self._finish()
-        finally:
-            self.pool.close()
+        except BaseException:  # interrupted: the layouts still being made are not wanted
+            self.pool.kill()
+            raise
+        self.pool.close()
 
     def _finish(self) -> None:
         runbooks = self.runbooks
@@ -246,13 +250,12 @@ class _PdfBuild:
         self.store.save_index({r.doc.id for r in runbooks})
         self.timings.total = time.perf_counter() - self._start
 
-    def _failed(self, doc: Document, why: str) -> None:
-        self.ctx.diags.error(
+    def _failed(self, doc: Document, why: Failure) -> None:
+        self.ctx.diags.internal(
             doc.source,
-            1,
-            f"could not make the PDF of this runbook ({why}); it is left out of "
-            f"{OUTPUT_DIR}/ and of the handbook",
-            "pdf",
+            "make the PDF of this runbook",
+            why,
+            then=f"it is left out of {OUTPUT_DIR}/ and of the handbook",
         )
 
     def _plan(self, doc: Document) -> _Runbook:
@@ -328,7 +331,7 @@ class _PdfBuild:
             try:
                 views.append(self._view(r.doc, figures))
             except Exception as exc:  # one document's failure must not lose the others
-                self._failed(r.doc, f"{type(exc).__name__}: {exc}")
+                self._failed(r.doc, Failure.of(exc))
                 views.append(None)
         by_doc = {r.doc.id: r for r in todo}
         self._draw_figures(figures, by_doc)
@@ -351,7 +354,7 @@ class _PdfBuild:
             try:
                 html = runbook_html(self.env, view, created=_created(r.doc.date))
             except Exception as exc:
-                self._failed(r.doc, f"{type(exc).__name__}: {exc}")
+                self._failed(r.doc, Failure.of(exc))
                 continue
             jobs.append(Job(html, self.css, self.roots, self.css_folder))
             ready.append(r)
@@ -365,7 +368,7 @@ class _PdfBuild:
         pending, self._pending = self._pending, iter(())
         for i, result in pending:
             r = ready[i]
-            if isinstance(result, str):
+            if isinstance(result, Failure):
                 self._failed(r.doc, result)
                 continue
             r.notes += [(1, f"PDF: {problem}", "pdf") for problem in result.problems]
@@ -446,8 +449,8 @@ class _PdfBuild:
         jobs = [Job(html(), self.css, (), self.css_folder) for html in todo.values()]
         todo_keys = list(todo)
         for i, result in self.pool.render(jobs):
-            if isinstance(result, str):
-                raise RuntimeError(result)
+            if isinstance(result, Failure):
+                raise RuntimeError(str(result))
             key = todo_keys[i]
             self.store.put(key, result)
             found[key] = result
@@ -529,7 +532,7 @@ class _PdfBuild:
             try:
                 data = finish_runbook(rendered, folios, meta)
             except Exception as exc:
-                self._failed(doc, f"{type(exc).__name__}: {exc}")
+                self._failed(doc, Failure.of(exc))
             else:
                 self.ctx.writer.write_bytes(f"{OUTPUT_DIR}/{doc.id}.pdf", data)
                 self.store.docs[doc.id].written = r.key

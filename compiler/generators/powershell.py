@@ -43,12 +43,6 @@ class PowerShellGenerator:
             todo, map_documents(render, docs, jobs=workers_for(len(docs), ctx.jobs)), strict=True
         ):
             if isinstance(data, Failure):  # one odd document must not cost the others theirs
-                ctx.diags.error(
-                    doc.source,
-                    1,
-                    f"no PowerShell script written for this document ({data}); "
-                    "this is a bug in the ps1 generator, please report it",
-                    "ps1",
-                )
+                ctx.diags.internal(doc.source, "write the PowerShell script of this document", data)
                 continue
             ctx.writer.write_bytes(path, data)

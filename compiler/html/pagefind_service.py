@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from compiler import processes
+
 
 class ServiceError(Exception):
     """Pagefind could not run, stopped, or answered something unexpected; the message says which."""
@@ -50,6 +52,7 @@ class Service:
         except OSError as exc:
             self._stderr.close()
             raise ServiceError(f"Pagefind could not run ({exc})") from exc
+        processes.track(self._process)  # killed if the build ends before it is closed
 
     def index(self, contents: Mapping[str, str], language: str | None) -> dict[str, bytes]:
         """One Pagefind bundle of pages (path -> html): its files' relative paths and bytes.

@@ -23,8 +23,10 @@ import re
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from compiler import processes
 from compiler.html.pagefind_service import Service, ServiceError
 from compiler.html.paths import SEARCH_BUNDLE
 from compiler.html.search_shards import (
@@ -243,11 +245,15 @@ class WarmService:
         return self._service
 
     def close(self) -> None:
-        """Stop the process unless :meth:`take` handed it over."""
-        self._thread.join()
+        """Stop the process unless :meth:`take` handed it over: at once, even while it
+        loads the dictionary, which nothing will use (the build raised, or its site did
+        not change)."""
         if not self._taken:
             self._taken = True
+            self._service.kill()
+            self._thread.join()
             self._service.close()
+        self._thread.join()
 
 
 def prestart(site: Path, language: str) -> WarmService | None:
@@ -290,6 +296,9 @@ def start_index(
             bundle_files(site),
         )
     else:
+        # A build that stops before it waits for the index: Pagefind is killed (it is
+        # tracked), and the job must not start another.
+        processes.on_abort(partial(job.cancel, "the build stopped"))
         handle._start()
     return handle
 

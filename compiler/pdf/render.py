@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from compiler import processes
+from compiler.parallel import Failure
+
 PT_PER_PX = 0.75
 """WeasyPrint lays out in CSS pixels; PDF user space is in points."""
 JOBS_PER_WORKER = 40
@@ -286,11 +289,11 @@ def _bookmark(node: Any) -> Bookmark:
     return Bookmark(str(label), int(page), float(x), float(y), [_bookmark(c) for c in children])
 
 
-def _render_safely(job: Job) -> Rendered | str:
+def _render_safely(job: Job) -> Rendered | Failure:
     try:
         return render(job)
     except Exception as exc:  # one document's failure must not lose the others
-        return f"{type(exc).__name__}: {exc}"
+        return Failure.of(exc)
 
 
 WORKER_LOST = (
@@ -330,8 +333,11 @@ class RenderPool:
     def __enter__(self) -> RenderPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.kill()
 
     def start(self, jobs: int = 1) -> None:
         """Have workers for ``jobs`` jobs at once (at most :attr:`workers`): start them if
@@ -342,14 +348,13 @@ class RenderPool:
         self.close()
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context(self.method if self.method in methods else "spawn")
-        self._pool = ProcessPoolExecutor(
-            max_workers=size, mp_context=context, initializer=_quick_exit_at_end
-        )
+        self._pool = processes.pool(size, context, _quick_exit_at_end)
         self._size = size
-        for _ in range(size):
-            self._pool.submit(_warm, self.css, self.css_folder)
+        with processes.starting():  # each submit starts a worker
+            for _ in range(size):
+                self._pool.submit(_warm, self.css, self.css_folder)
 
-    def render(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Rendered | str]]:
+    def render(self, jobs: Sequence[Job]) -> Iterator[tuple[int, Rendered | Failure]]:
         """(index in ``jobs``, result) for every job, as soon as each is done in order of
         size: a caller that stores each result and lets it go holds one at a time.
 
@@ -365,11 +370,14 @@ class RenderPool:
         first = self._submit(jobs, chunks[0]) if chunks else []
         return self._results(jobs, chunks, first)
 
-    def _submit(self, jobs: Sequence[Job], chunk: Sequence[int]) -> list[Future[Rendered | str]]:
+    def _submit(
+        self, jobs: Sequence[Job], chunk: Sequence[int]
+    ) -> list[Future[Rendered | Failure]]:
         self.start(len(chunk))
         assert self._pool is not None
         try:
-            return [self._pool.submit(_render_safely, jobs[i]) for i in chunk]
+            with processes.starting():  # a submit may start a worker
+                return [self._pool.submit(_render_safely, jobs[i]) for i in chunk]
         except BrokenProcessPool as exc:  # the workers died while they started
             raise BrokenProcessPool(WORKER_LOST) from exc
 
@@ -377,8 +385,8 @@ class RenderPool:
         self,
         jobs: Sequence[Job],
         chunks: Sequence[Sequence[int]],
-        first: list[Future[Rendered | str]],
-    ) -> Iterator[tuple[int, Rendered | str]]:
+        first: list[Future[Rendered | Failure]],
+    ) -> Iterator[tuple[int, Rendered | Failure]]:
         futures = first
         for n, chunk in enumerate(chunks):
             if n:
@@ -394,13 +402,31 @@ class RenderPool:
                 yield i, result
 
     def close(self, *, wait: bool = True) -> None:
-        """Stop the workers. ``wait=False`` when every result is in: the workers then exit
-        (0.1 s of teardown) while the build goes on."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
-            self._size = 0
+        """Stop the workers once they are done with the jobs they have. ``wait=False`` when
+        every result is in: the workers then exit (0.1 s of teardown) while the build goes
+        on, and the build's :func:`compiler.processes.scope` ends any still there."""
+        pool, self._pool = self._pool, None
+        self._size = 0
         self._grown = False
+        if pool is None:
+            return
+        if not wait:
+            processes.shutdown(pool, wait=False)
+            return
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # interrupted while waiting
+            processes.stop(pool)
+            raise
+
+    def kill(self) -> None:
+        """Stop the workers now, whatever they are doing (the build raised or was
+        interrupted: nothing waits for their layouts)."""
+        pool, self._pool = self._pool, None
+        self._size = 0
+        self._grown = False
+        if pool is not None:
+            processes.stop(pool)
 
 
 def _quick_exit_at_end() -> None:
