@@ -25,19 +25,26 @@ worker) is not a build's: it ends when the process that started it does.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
-import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+    from multiprocessing.process import BaseProcess
+
+    Tool = subprocess.Popen[Any]
+
+# multiprocessing, concurrent.futures and subprocess are imported where they are used:
+# the command line imports this module, and a build with nothing to do uses none of them
+# (30 ms of imports).
 
 PARENT_POLL_SECONDS = 0.5
 """How often a worker checks that its parent is alive: it leaves within this long of it."""
@@ -62,14 +69,11 @@ class Stopped(KeyboardInterrupt):
         return 128 + self.signum
 
 
-Tool = subprocess.Popen[Any]
-
-
 class _Scope:
     __slots__ = ("before", "cancels", "managers", "pools", "tools")
 
     def __init__(self) -> None:
-        self.before = {child.pid for child in multiprocessing.active_children()}
+        self.before = {child.pid for child in _workers()}
         """Worker processes that existed when the scope opened: not its own."""
         self.tools: list[Tool] = []
         self.pools: list[ProcessPoolExecutor] = []
@@ -98,6 +102,15 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
+def _workers() -> list[BaseProcess]:
+    """This process's children started by multiprocessing (none if it is not imported)."""
+    if "multiprocessing" not in sys.modules:
+        return []
+    import multiprocessing
+
+    return multiprocessing.active_children()
+
+
 # -- what a build starts ---------------------------------------------------------------------
 
 
@@ -112,6 +125,8 @@ def pool(
     scopes open now. ``initializer`` runs in each worker after that set-up; ``tools``:
     the workers may start tools, which they end before they leave on SIGTERM. Start the
     workers (the first ``submit`` or ``map``) inside :func:`starting`."""
+    from concurrent.futures import ProcessPoolExecutor
+
     executor = ProcessPoolExecutor(
         workers,
         mp_context=context,
@@ -177,6 +192,8 @@ def on_abort(cancel: Callable[[], None]) -> None:
 
 def run(args: Sequence[str], data: bytes) -> subprocess.CompletedProcess[bytes]:
     """``subprocess.run(args, input=data, capture_output=True)``, the process tracked."""
+    import subprocess
+
     with subprocess.Popen(
         args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:
@@ -215,7 +232,7 @@ def end_all() -> None:
         tools = list(_TOOLS)
     with _held():
         _cancel([cancel for open_scope in scopes for cancel in open_scope.cancels])
-        _end(multiprocessing.active_children(), tools)
+        _end(_workers(), tools)
         _release(
             [executor for open_scope in scopes for executor in open_scope.pools],
             [manager for open_scope in scopes for manager in open_scope.managers],
@@ -238,7 +255,7 @@ def _close(opened: _Scope, *, aborted: bool) -> None:
     with _held():
         if aborted:
             _cancel(opened.cancels)
-        workers = [p for p in multiprocessing.active_children() if p.pid not in opened.before]
+        workers = [p for p in _workers() if p.pid not in opened.before]
         _end(workers, opened.tools)
         _release(opened.pools, opened.managers)
 
@@ -253,6 +270,10 @@ def _end(workers: Sequence[BaseProcess], tools: Sequence[Tool]) -> None:
     """SIGTERM to the workers (SIGKILL to those still there after :data:`GRACE_SECONDS`)
     and SIGKILL to the tools; back when all are gone."""
     tools = [tool for tool in tools if tool.poll() is None]
+    if not tools and not workers:
+        return
+    import subprocess
+
     for tool in tools:
         with contextlib.suppress(OSError):
             tool.kill()
@@ -280,14 +301,18 @@ def _running(workers: Sequence[BaseProcess]) -> list[BaseProcess]:
 
 
 def _gone(worker: BaseProcess, timeout: float) -> bool:
+    from multiprocessing.connection import wait
+
     try:
-        return bool(multiprocessing.connection.wait([worker.sentinel], timeout))
+        return bool(wait([worker.sentinel], timeout))
     except (OSError, ValueError):  # closed: long gone
         return True
 
 
 def _wait_gone(workers: Sequence[BaseProcess], timeout: float) -> list[BaseProcess]:
     """The workers still running after at most ``timeout`` seconds."""
+    from multiprocessing.connection import wait
+
     deadline = time.monotonic() + timeout
     alive = list(workers)
     while alive and (left := deadline - time.monotonic()) > 0:
@@ -295,7 +320,7 @@ def _wait_gone(workers: Sequence[BaseProcess], timeout: float) -> list[BaseProce
         for worker in alive:
             with contextlib.suppress(OSError, ValueError):
                 sentinels[worker.sentinel] = worker
-        ready = set(multiprocessing.connection.wait(list(sentinels), left))
+        ready = set(wait(list(sentinels), left))
         alive = [w for s, w in sentinels.items() if s not in ready]
     return alive
 
