@@ -223,12 +223,7 @@ def _build_with(
         try:
             generators[name].generate(compilation.graph, ctx)
         except Exception as exc:  # a bug in one format must not lose the others
-            compilation.diagnostics.error(
-                str(out / name),
-                1,
-                f"the {name} generator failed: {type(exc).__name__}: {exc}",
-                "generator",
-            )
+            _generator_failed(compilation.diagnostics, str(out / name), name, exc)
             return False
         finally:
             clock.lap(name)
@@ -249,9 +244,7 @@ def _build_with(
             finish()
         except Exception as exc:
             failed = True
-            compilation.diagnostics.error(
-                str(out), 1, f"a generator failed: {type(exc).__name__}: {exc}", "generator"
-            )
+            _generator_failed(compilation.diagnostics, str(out), None, exc)
     clock.lap("waiting for background work")
     writer.write_text(CHANGES, render_markdown(changes))
     # Same sources, compiler and settings: the same graph, already on disk.
@@ -290,6 +283,17 @@ def _build_with(
         removed,
         clock.laps,
     )
+
+
+def _generator_failed(diags: Diagnostics, path: str, name: str | None, exc: Exception) -> None:
+    """A format that raised (the others are still written); its traceback for ``-v``."""
+    from compiler.parallel import Failure
+
+    which = f"the {name} generator" if name else "a generator"
+    diags.error(path, 1, f"{which} failed: {type(exc).__name__}: {exc}", "generator")
+    failure = Failure.of(exc)
+    if failure.trace:
+        diags.details[diags.items[-1]] = failure.trace
 
 
 _RETAINED: list[object] = []

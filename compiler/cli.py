@@ -313,6 +313,9 @@ def main() -> None:
     if "serve" not in sys.argv[1:]:
         gc.disable()
     status = run()
+    # The command is done: a late Ctrl-C changes nothing now.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     # Nothing is left by a build (it ends its processes); `check` and `lookup` parse in
     # workers, which are ended with the work they were given. Anything else: now.
     processes.end_all()

@@ -372,7 +372,11 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 @contextlib.contextmanager
 def _held() -> Iterator[None]:
     """A signal arriving inside is raised when the block ends, not in the middle of
-    ending processes (and not at all if the block raises)."""
+    ending processes (and not at all if the block raises). Signals are handled in the
+    main thread: a block in another (a rebuild of ``serve``) holds none."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _HELD.append(True)
     try:
         yield
