@@ -75,8 +75,8 @@ class Vocabulary:
     checklist_skip: frozenset[str]
     symptom_headings: tuple[re.Pattern[str], ...]
     """A heading matching one of these states a failure: it names an error by its symptom."""
-    error_context: re.Pattern[str] | None
-    """Words that make a sentence speak of an error ("error", "failed", "エラー")."""
+    error_context: tuple[str, ...]
+    """Words that make a sentence speak of an error ("error", "failed", "エラー"), lower case."""
     not_entry_labels: frozenset[str]
     """"Procedure: …", "手順: …": a heading so labelled heads something else than an error."""
     label_joiners: tuple[str, ...]
@@ -152,7 +152,9 @@ class Vocabulary:
 
     def is_error_context(self, text: str) -> bool:
         """Does the text speak of an error (where a code-shaped string is a code)?"""
-        return self.error_context is not None and self.error_context.search(text) is not None
+        # Substrings, not a regex: this runs on every paragraph that holds digits.
+        lowered = text.lower()
+        return any(word in lowered for word in self.error_context)
 
     def names_other(self, title: str) -> bool:
         """ "Procedure: Backups fail", "セクション: …": labelled as something else than an error."""
@@ -196,17 +198,6 @@ def _phrases(phrases: list[str]) -> re.Pattern[str] | None:
         r"\s*".join(map(re.escape, p.split())) for p in sorted(set(phrases), key=len, reverse=True)
     )
     return re.compile(rf"(?:^|(?<=[\s.。、,]))(?:{alternatives})", re.IGNORECASE)
-
-
-def _words(words: list[str]) -> re.Pattern[str] | None:
-    """Any of the words, as a word (Latin words at word boundaries)."""
-    if not words:
-        return None
-    alternatives = "|".join(
-        rf"\b{re.escape(w)}" if w[:1].isascii() else re.escape(w)
-        for w in sorted(set(words), key=len, reverse=True)
-    )
-    return re.compile(alternatives, re.IGNORECASE)
 
 
 def packaged_languages() -> list[str]:
@@ -257,7 +248,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
         not_entry_labels=labels("symptoms", "not_entries"),
-        error_context=_words(words("symptoms", "error_context")),
+        error_context=tuple(sorted({w.lower() for w in words("symptoms", "error_context")})),
         symptom_headings=tuple(
             re.compile(rx, re.IGNORECASE) for rx in words("symptoms", "headings")
         ),
