@@ -129,17 +129,9 @@ def _columns(roles: list[str | None]) -> _Columns | None:
     if message is None and code is None:
         return None
     cause = first("cause")
-    if fix is None and cause is not None and message is not None:
-        # "Error | Error description | Potential problem": what went wrong, no fix column.
-        return _Columns(
-            message=message,
-            code=code,
-            cause=cause,
-            fix=None,
-            context=context,
-            spare=_spare(roles, message, cause),
-        )
-    if fix is None and (code is None or len(roles) < 2):
+    # "Error | Error description | Potential problem": what went wrong, no fix column.
+    causes_only = fix is None and cause is not None and message is not None
+    if fix is None and not causes_only and (code is None or len(roles) < 2):
         return None
     if cause is None and message is not None:
         # "Error message | Issue | Resolution": a second error-like column explains the first.
@@ -148,9 +140,9 @@ def _columns(roles: list[str | None]) -> _Columns | None:
         # "Exit code | Meaning | Remedy": an unnamed column beside the code is the message.
         message = next((i for i, r in enumerate(roles) if r is None), code)
     assert message is not None
-    if fix is None:
-        # "Event ID | Event name | Description": a code catalogue, looked up but with no fix.
-        # "Event ID | Event name | Description", "Status code | Hex code | Error message":
+    if fix is None and not causes_only:
+        # A code catalogue, looked up but with no fix: "Event ID | Event name | Description",
+        # "Status code | Hex code | Error message":
         # every column that describes the code (not those that name it another way).
         described = [i for i, r in enumerate(roles) if r in (None, "error") and i not in symbols]
         return _Columns(
