@@ -12,7 +12,7 @@ from collections.abc import Callable
 import networkx as nx
 
 from compiler.diagnostics import Diagnostics
-from compiler.graph import RunbookGraph, build_graph
+from compiler.graph import RunbookGraph, procedure_graph
 from compiler.model import Document, Procedure
 
 
@@ -144,7 +144,7 @@ def run_checks(graph: RunbookGraph, diags: Diagnostics) -> None:
 def check_document(doc: Document, diags: Diagnostics) -> None:
     """The document rules over ``doc`` alone (what they find does not depend on the
     other documents, so it is cached with the parse)."""
-    graph = build_graph([doc])
+    graph = procedure_graph(doc)
     for rule in DOCUMENT_RULES:
         rule(graph, diags)
 

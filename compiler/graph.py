@@ -149,6 +149,22 @@ def build_graph(documents: Iterable[Document]) -> RunbookGraph:
     return RunbookGraph(g)
 
 
+def procedure_graph(doc: Document) -> RunbookGraph:
+    """One document with its procedures and steps only: what the document rules walk
+    (jumps, reachability, loops). Entries, causes and codes are read from the document;
+    building their nodes again for every parsed document cost more than the rules."""
+    g = nx.MultiDiGraph()
+    g.add_node(doc_key(doc.id), kind="document", obj=doc, path=doc.source, line=1)
+
+    def node(key: str, kind: str, obj: object, line: int) -> str:
+        g.add_node(key, kind=kind, obj=obj, path=doc.source, line=line, doc=doc.id)
+        return key
+
+    for proc in doc.procedures:
+        _add_procedure(g, doc, proc, node)
+    return RunbookGraph(g)
+
+
 def _add_document(g: nx.MultiDiGraph, doc: Document) -> None:
     dk = doc_key(doc.id)
     g.add_node(dk, kind="document", obj=doc, path=doc.source, line=1)

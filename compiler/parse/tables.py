@@ -359,6 +359,9 @@ def split_labelled(html: str, vocab: Vocabulary) -> list[tuple[str | None, str]]
     Returns (role, fragment) pairs; the text before the first label has role None.
     A label counts only at the start of a line, so "the cause: …" mid-sentence stays text.
     """
+    if "<" not in html and ":" not in html and "：" not in html:
+        # No bold and no colon: no label can start here (most cells of a catalogue).
+        return [(None, html)] if strip_tags(html) else []
     rx = _label_regex(vocab)
     out: list[tuple[str | None, str]] = []
     role: str | None = None
