@@ -361,11 +361,11 @@ def _fold_into_tables(
     # A heading whose own body gives steps (not one line of introduction) is a card of its
     # own beside the table; one that only introduces the table gives way to its rows.
     acting = {entry.line for entry in headings if len(entry.actions) >= OWN_STEPS}
-    codes_of = {s.line: heading_codes(s.title) for s in sections if s.line not in acting}
+    # A row's section is the heading right above its table: the innermost one around it.
+    codes_of = {s.anchor: heading_codes(s.title) for s in sections if s.line not in acting}
     for row in rows:
-        around = [s for s in sections if s.line < row.line < ends[s.line]]
-        if around and codes_of.get(around[-1].line):
-            row.codes = list(dict.fromkeys([*codes_of[around[-1].line], *row.codes]))
+        if codes_of.get(row.section):
+            row.codes = list(dict.fromkeys([*codes_of[row.section], *row.codes]))
     kept = []
     folded: set[int] = set()
     for entry in headings:

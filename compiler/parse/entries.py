@@ -316,34 +316,36 @@ def _read_blocks(
                 # command, but the reader must still see it on the card.
                 current.items.append(Item(text=node.content.rstrip("\n"), line=line_of(node)))
         elif node.type == "blockquote":
-            current.quoted.extend(
-                p.text for sub in walk(node) if sub.type == "paragraph" and (p := parts_of(sub))
-            )
+            current.quoted.extend(_quote_texts(node))
     return current
+
+
+def _fence_language(node: Node) -> str | None:
+    """The first word of a code block's info string, lower case; None without one."""
+    info = (node.info or "").strip().split()
+    return info[0].lower() if info else None
 
 
 def _unlabelled_sample(node: Node, vocab: Vocabulary) -> bool:
     """A code block with text and no data language (```output blocks were never shown)."""
-    info = (node.info or "").strip().split()
-    return bool(node.content.strip()) and (
-        not info or info[0].lower() not in vocab.not_command_langs
-    )
+    return bool(node.content.strip()) and _fence_language(node) not in vocab.not_command_langs
 
 
 def _shell_language(node: Node, vocab: Vocabulary) -> bool:
     """A fence marked as something to run (```powershell): no error output to read."""
-    info = (node.info or "").strip().split()
-    return bool(info) and info[0].lower() not in vocab.not_command_langs
+    lang = _fence_language(node)
+    return lang is not None and lang not in vocab.not_command_langs
+
+
+def _quote_texts(quote: Node) -> list[str]:
+    """The text of every paragraph of a block quote."""
+    return [p.text for q in walk(quote) if q.type == "paragraph" and (p := parts_of(q))]
 
 
 def _quoted_below(node: Node) -> list[str]:
     """Block quotes inside a list's items (event records under a bullet); code blocks
     there are commands or sample logs of a step, not the error shown."""
-    out: list[str] = []
-    for sub in walk(node):
-        if sub.type == "blockquote":
-            out.extend(p.text for q in walk(sub) if q.type == "paragraph" and (p := parts_of(q)))
-    return out
+    return [t for sub in walk(node) if sub.type == "blockquote" for t in _quote_texts(sub)]
 
 
 def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:

@@ -199,19 +199,20 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         if cols.code == cols.message:
             # A code-only column: the message is what remains besides the bare code.
             message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
+
+    def spare_lines() -> list[str]:
+        """The first other error-like column with text."""
+        return next((lines for c in cols.spare if (lines := cell_lines(cell(c)))), [])
+
     if not message_lines:
         # "|Collector||No events in the ETL file.|…": an empty error cell; the next
         # error-like column describes the error.
-        for column in cols.spare:
-            message_lines = cell_lines(cell(column))
-            if message_lines:
-                break
+        message_lines = spare_lines()
     if len(message_lines) == 1 and _BARE_CODE.match(message_lines[0]):
         # "|Dism.exe|87|Feature name not recognized|…": the cell is the code, and the
         # next error-like column says what the error is.
         codes.extend(codes_in_code_context(message_lines[0]))
-        described = next((cell_lines(cell(c)) for c in cols.spare if cell_lines(cell(c))), [])
-        message_lines = described or message_lines
+        message_lines = spare_lines() or message_lines
     message = "\n".join(message_lines)
     codes.extend(leading_identifier(message))
     for column in cols.symbols:
