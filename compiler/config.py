@@ -21,6 +21,31 @@ class ConfigError(Exception):
 
 
 @dataclass(slots=True, frozen=True)
+class DeclaredVersions:
+    """One ``[translations]`` entry: documents (or folders) that are versions of each other."""
+
+    paths: tuple[tuple[str, str], ...]
+    """(language, path under the source folder), as written."""
+    line: int
+    """Line of the entry in the configuration file (1 when not known)."""
+
+
+@dataclass(slots=True, frozen=True)
+class TranslationSettings:
+    """``[translations]``: which documents are language versions of one runbook."""
+
+    pairs: tuple[DeclaredVersions, ...] = ()
+    """``pairs = [{en = "a.md", ja = "ja/a.md"}]``: documents, by path under the source folder."""
+    folders: tuple[DeclaredVersions, ...] = ()
+    """``folders = [{en = "docs-en", ja = "docs-ja"}]``: folders whose documents at the same
+    relative path are versions of each other."""
+    original: str | None = None
+    """Language of the original when front matter does not say (default: ``default_locale``)."""
+    file: str = "runbooks.toml"
+    """The configuration file, as diagnostics name it."""
+
+
+@dataclass(slots=True, frozen=True)
 class Config:
     source: str = "source_docs"
     """Folder of input Markdown, relative to the config file."""
@@ -39,6 +64,8 @@ class Config:
     """Glob patterns (relative to the source folder) of files that are not runbooks."""
     vocab: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
     """Extra vocabulary per language: ``[vocab.en.headers] fix = ["Remedy"]``."""
+    translations: TranslationSettings = TranslationSettings()
+    """Documents that are language versions of one runbook (``[translations]``)."""
     root: Path = Path(".")
     """Folder relative paths are resolved against (the config file's folder)."""
 
@@ -56,7 +83,9 @@ _TYPES: dict[str, type] = {
     "templates": str,
     "exclude": list,
     "vocab": dict,
+    "translations": dict,
 }
+TRANSLATION_KEYS = ("pairs", "folders", "original")
 VALID_KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
@@ -65,15 +94,16 @@ def load_config(path: Path | None, *, root: Path | None = None) -> Config:
     if path is None:
         return Config(root=(root or Path.cwd()).resolve())
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    return config_from_mapping(data, path)
+    return config_from_mapping(data, path, text)
 
 
-def config_from_mapping(data: dict[str, Any], path: Path) -> Config:
+def config_from_mapping(data: dict[str, Any], path: Path, text: str = "") -> Config:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _TYPES:
@@ -93,7 +123,75 @@ def config_from_mapping(data: dict[str, Any], path: Path) -> Config:
         values[key] = value
     if "vocab" in values:
         _check_vocab(values["vocab"], path)
+    if "translations" in values:
+        values["translations"] = _translations(values["translations"], path, text)
     return Config(**values, root=path.parent.resolve())
+
+
+def _translations(table: dict[str, Any], path: Path, text: str) -> TranslationSettings:
+    """``[translations]``, checked; each entry keeps its line (found in ``text``) for the
+    diagnostics about the documents it names."""
+    for key in table:
+        if key not in TRANSLATION_KEYS:
+            raise ConfigError(
+                f"{path}: unknown key 'translations.{key}'; valid keys are: "
+                f"{', '.join(TRANSLATION_KEYS)}"
+            )
+    original = table.get("original")
+    if original is not None and (not isinstance(original, str) or not original.strip()):
+        raise ConfigError(f"{path}: 'translations.original' must be a language such as \"en\"")
+    lines = text.split("\n")
+    at = 0  # entries are found in order, each after the one before
+
+    def entries(key: str) -> tuple[DeclaredVersions, ...]:
+        nonlocal at
+        value = table.get(key, [])
+        example = '[{en = "docs-en/a.md", ja = "docs-ja/a.md"}]'
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: 'translations.{key}' must be a list like {example}")
+        out = []
+        for number, entry in enumerate(value, 1):
+            if (
+                not isinstance(entry, dict)
+                or len(entry) < 2
+                or not all(isinstance(v, str) and v.strip() for v in entry.values())
+            ):
+                raise ConfigError(
+                    f"{path}: entry {number} of 'translations.{key}' must name two or more "
+                    f"languages and their paths, like {example[1:-1]}"
+                )
+            paths = tuple((str(lang), str(p)) for lang, p in entry.items())
+            line, at = _line_of(lines, [p for _, p in paths], at)
+            out.append(DeclaredVersions(paths, line))
+        return tuple(out)
+
+    pairs = entries("pairs")
+    at = 0
+    folders = entries("folders")
+    return TranslationSettings(
+        pairs=pairs,
+        folders=folders,
+        original=original.strip() if isinstance(original, str) else None,
+        file=_shown(path),
+    )
+
+
+def _line_of(lines: list[str], values: list[str], start: int) -> tuple[int, int]:
+    """The 1-based line where a TOML entry naming ``values`` starts (searching from index
+    ``start``), and where to search for the next one; 1 when it cannot be found."""
+    for index in range(start, len(lines)):
+        if any(f'"{v}"' in lines[index] or f"'{v}'" in lines[index] for v in values):
+            return index + 1, index + 1
+    return 1, start
+
+
+def _shown(path: Path) -> str:
+    """The configuration file as diagnostics name it: relative to the working folder when
+    it is under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _check_vocab(vocab: dict[str, Any], path: Path) -> None:

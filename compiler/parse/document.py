@@ -82,7 +82,7 @@ def parse_document(
         source=path,
         title=fm.title or "",
         description=fm.description,
-        locale=fm.locale or _guess_locale(body, default_locale),
+        locale=fm.locale or _locale_of(path, body, default_locale),
         date=fm.date,
         meta=fm.meta,
         line_offset=fm.line_count,
@@ -107,6 +107,40 @@ def parse_document(
     _report_unclaimed_codes(state)
     _number(doc)
     return doc
+
+
+_FOLDER_LANGUAGES = frozenset(
+    "en ja de fr es pt zh ko ru nl sv pl cs da fi nb tr hu el he ar th uk vi".split()
+)
+"""Languages a folder name may end with (``azure-docs-ja``, ``docs.ja-jp``, ``ja/``): common
+ones only, so that a folder such as ``build-id`` or ``support-it`` names no language."""
+_FOLDER_LOCALE = re.compile(
+    r"(?:^|[-_.])(?P<lang>[a-z]{2})(?:[-_](?P<region>[a-z]{2}|hans|hant))?$", re.IGNORECASE
+)
+
+
+def path_locale(path: str) -> str | None:
+    """The locale a folder of ``path`` names, innermost first: ``ja`` for ``azure-docs-ja/x.md``,
+    ``ja-JP`` for ``docs.ja-jp/x.md`` or ``ja-jp/x.md``; None when no folder names one."""
+    for folder in reversed(PurePosixPath(path).parts[:-1]):
+        match = _FOLDER_LOCALE.search(folder)
+        if match is None or match.group("lang").lower() not in _FOLDER_LANGUAGES:
+            continue
+        lang, region = match.group("lang").lower(), match.group("region")
+        if region is None:
+            return lang
+        return f"{lang}-{region.upper() if len(region) == 2 else region.title()}"
+    return None
+
+
+def _locale_of(path: str, body: str, default: str) -> str:
+    """No locale in the front matter: the folder's, else a guess from the text (which adds
+    the region to a folder's bare language when they agree: ``ja-JP`` in ``docs-ja/``)."""
+    folder = path_locale(path)
+    guess = _guess_locale(body, default)
+    if folder is None:
+        return guess
+    return guess if "-" not in folder and guess.split("-")[0].lower() == folder else folder
 
 
 def _guess_locale(body: str, default: str) -> str:
