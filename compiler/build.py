@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -65,8 +66,12 @@ def build(
     jobs: int | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    languages: Sequence[str] = (),
 ) -> BuildResult:
     """Compile ``source`` and write every requested format under ``out``.
+
+    ``languages``: a handbook per language besides the whole one (``pdf/handbook-ja.pdf``:
+    each runbook once, in that language where it has a version in it).
 
     Collect, then write: every document is parsed and checked before any generator
     runs. A generator that fails is an error diagnostic and the other formats are
@@ -75,6 +80,8 @@ def build(
     No process the build started outlives it.
     """
     request = ",".join(formats or [])
+    if languages:  # what the build was asked for: a settled build for other ones is not this
+        request += ";lang=" + ",".join(languages)
     try:  # once: the up-to-date check compares these texts, the build parses them
         reading: Reading | None = read_sources(source, config.exclude)
     except OSError:
@@ -99,7 +106,7 @@ def build(
         # or raises (Ctrl-C: compiler.processes.Stopped).
         with processes.scope():
             return _full_build(
-                source, out, config, request, formats, jobs, force, progress, reading
+                source, out, config, request, formats, jobs, force, progress, reading, languages
             )
     finally:
         if collecting:
@@ -126,6 +133,7 @@ def _full_build(
     force: bool,
     progress: Progress | None,
     reading: Reading | None,
+    languages: Sequence[str] = (),
 ) -> BuildResult:
     from compiler.generators.base import (
         PREPARE_FIRST,
@@ -154,7 +162,9 @@ def _full_build(
                     edited = edited_sources(source, out)
                 prepare(config, out, jobs, edited)
         generators = {name: generators[name] for name in wanted}
-        return _build_with(generators, source, out, config, request, jobs, force, progress, reading)
+        return _build_with(
+            generators, source, out, config, request, jobs, force, progress, reading, languages
+        )
     finally:
         for generator in generators.values():
             release = getattr(generator, "release", None)
@@ -172,10 +182,11 @@ def _build_with(
     force: bool,
     progress: Progress | None,
     reading: Reading | None,
+    languages: Sequence[str] = (),
 ) -> BuildResult:
     from compiler.cache import ParseCache, compiler_fingerprint
     from compiler.compile import compile_sources
-    from compiler.diff import diff_exports, render_markdown
+    from compiler.diff import diff_exports, render_markdown, translation_changes
     from compiler.generators.base import BuildContext
     from compiler.generators.json_export import export
 
@@ -214,6 +225,7 @@ def _build_with(
         changed=frozenset(the_plan.changed),
         previous_outputs=frozenset(previous_manifest.outputs if previous_manifest else ()),
         jobs=jobs,
+        languages=tuple(languages),
     )
     report.start(len(wanted), "write")
 
@@ -234,8 +246,12 @@ def _build_with(
     early = [name for name in wanted if getattr(generators[name], "early", False)]
     failed = not all([generate(name) for name in early])
     current_export = export(compilation.graph)
-    changes = diff_exports(_previous_export(out), current_export)
+    previous_export = _previous_export(out)
+    changes = diff_exports(previous_export, current_export)
+    pair_changes = translation_changes(previous_export, current_export)
+    del previous_export
     ctx.changes = changes
+    ctx.translation_changes = pair_changes
     ctx.graph_export = current_export
     clock.lap("change report")
     failed = not all([generate(name) for name in wanted if name not in early]) or failed
@@ -246,7 +262,7 @@ def _build_with(
             failed = True
             _generator_failed(compilation.diagnostics, str(out), None, exc)
     clock.lap("waiting for background work")
-    writer.write_text(CHANGES, render_markdown(changes))
+    writer.write_text(CHANGES, render_markdown(changes, pairs=pair_changes))
     # Same sources, compiler and settings: the same graph, already on disk.
     if the_plan.changed or the_plan.removed or not writer.keep(LAST_EXPORT):
         from compiler.generators.json_export import OUTPUT
@@ -261,7 +277,9 @@ def _build_with(
     removed = writer.remove_stale(sorted(set(earlier) - produced - keep))
     manifest.outputs = sorted(produced | (keep & set(earlier)))
     manifest.formats = wanted
-    manifest.settled = not (changes or the_plan.removed or failed or compilation.unreadable)
+    manifest.settled = not (
+        changes or pair_changes or the_plan.removed or failed or compilation.unreadable
+    )
     manifest.summary = summary(compilation)
     manifest.diagnostics = diagnostic_records(compilation.diagnostics)
     writer.write_text(MANIFEST, manifest_json(manifest))
@@ -272,7 +290,7 @@ def _build_with(
     # Freed when the next build in this process ends, or never by a command that ends
     # with os._exit: freeing the graph and its export now (or when the caller drops the
     # result), object by object, is a tenth of a second of a one-document rebuild.
-    _RETAINED[:] = [ctx, current_export, changes, compilation]
+    _RETAINED[:] = [ctx, current_export, changes, pair_changes, compilation]
     return BuildResult(
         compilation.diagnostics,
         manifest.summary,

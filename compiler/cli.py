@@ -15,12 +15,17 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler import processes
 from compiler.build import UnknownFormatError, build, print_diagnostics
 from compiler.config import Config, ConfigError, find_config, load_config
 from compiler.processes import Stopped
 from compiler.progress import progress_for
+
+if TYPE_CHECKING:
+    from compiler.graph import RunbookGraph
+    from compiler.model import Document, ErrorEntry
 
 # Each command imports what it needs: `runbooks build` with nothing to do must not
 # pay for the parser, the graph or the generators.
@@ -54,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="say why each document is rebuilt"
     )
     p_build.add_argument("--force", action="store_true", help="rebuild everything, ignoring caches")
+    p_build.add_argument(
+        "--lang",
+        action="append",
+        dest="languages",
+        metavar="LANG",
+        help="also write pdf/handbook-LANG.pdf: one version of each runbook, in LANG where "
+        "there is one (repeatable or comma-separated)",
+    )
 
     p_check = sub.add_parser("check", help="print diagnostics only; exit 1 on errors")
     p_check.add_argument("source", nargs="?", type=Path)
@@ -74,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     p_diff = sub.add_parser("diff", help="what changed between two JSON exports (runbooks.json)")
     p_diff.add_argument("old", type=Path)
     p_diff.add_argument("new", type=Path)
+
+    p_drift = sub.add_parser(
+        "drift", help="how each translation differs from its original (dates, codes, entries…)"
+    )
+    p_drift.add_argument("source", nargs="?", type=Path, help="folder of Markdown documents")
+    p_drift.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_drift.add_argument("-j", "--jobs", type=int, help="parallel workers (default: CPU count)")
 
     p_lookup = sub.add_parser("lookup", help="every entry for an error code, from every runbook")
     p_lookup.add_argument("code")
@@ -99,6 +119,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _diff(args)
         if args.command == "serve":
             return _serve(args, config)
+        if args.command == "drift":
+            return _drift(args, config)
         return _lookup(args, config)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (processes.Stopped)
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
@@ -128,6 +150,9 @@ def _build(args: argparse.Namespace, config: Config) -> int:
     if source is None:
         return 2
     formats = [f.strip() for value in args.formats or [] for f in value.split(",") if f.strip()]
+    languages = sorted(
+        {lang.strip().lower() for value in args.languages or [] for lang in value.split(",")} - {""}
+    )
     out = args.out if args.out is not None else config.path(config.out)
     progress = progress_for(quiet=args.quiet)
     try:
@@ -139,6 +164,7 @@ def _build(args: argparse.Namespace, config: Config) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=progress,
+            languages=languages,
         )
     except UnknownFormatError as exc:
         print(f"runbooks: {exc}", file=sys.stderr)
@@ -233,7 +259,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from compiler.diff import diff_exports, diff_single, render_markdown
+    from compiler.diff import diff_exports, diff_single, render_markdown, translation_changes
 
     exports = []
     for path in (args.old, args.new):
@@ -243,11 +269,14 @@ def _diff(args: argparse.Namespace) -> int:
             print(f"runbooks: cannot read {path} as a JSON export: {exc}", file=sys.stderr)
             return 2
     old, new = exports
+    pairs = []
     if len(old.get("documents", [])) == 1 == len(new.get("documents", [])):
         changes = diff_single(old, new)  # two versions of one runbook, whatever their ids
     else:
         changes = diff_exports(old, new)
-    print(render_markdown(changes, heading=f"Changes from {args.old} to {args.new}"), end="")
+        pairs = translation_changes(old, new)
+    heading = f"Changes from {args.old} to {args.new}"
+    print(render_markdown(changes, heading=heading, pairs=pairs), end="")
     return 0
 
 
@@ -259,34 +288,99 @@ def _lookup(args: argparse.Namespace, config: Config) -> int:
     if source is None:
         return 2
     compilation = compile_sources(source, config)
-    found = compilation.graph.entries_for_code(args.code)
+    graph = compilation.graph
+    found = graph.entries_for_code(args.code)
     if not found:
         print(f"runbooks: no entry for code '{args.code}' in {source}", file=sys.stderr)
         return 1
+    groups = _version_groups(graph, found)
     if args.json:
         from compiler.generators.json_export import error
 
+        ordered = [i for group in groups for i in group[1]]
         print(
             dumps(
                 {
                     "code": args.code,
                     "entries": [
-                        {"document": d.id, "source": d.source, **error(e)} for d, e in found
+                        {"document": d.id, "source": d.source, **error(e)}
+                        for d, e in (found[i] for i in ordered)
+                    ],
+                    "groups": [
+                        {
+                            "documents": [d.id for d in docs],
+                            "entries": [ordered.index(i) for i in entries],
+                            "without_entry": [
+                                d.id for d in docs if all(found[i][0] is not d for i in entries)
+                            ],
+                        }
+                        for docs, entries in groups
                     ],
                 }
             ),
             end="",
         )
         return 0
-    for doc, entry in found:
-        print(f"{doc.source}:{entry.line}: {doc.title}")
-        print(f"  codes:   {', '.join(entry.codes)}")
-        for line in entry.message.splitlines():
-            print(f"  message: {line}")
-        for cause in entry.causes:
-            print(f"  cause:   {_one_line(cause.text)}")
-        _print_items(entry.actions, "  action:  ", 0)
-        print()
+    for docs, entries in groups:
+        if len(docs) > 1:
+            original = docs[0]
+            names = ", ".join(
+                f"{d.source} ({d.lang}{', original' if d is original else ''})" for d in docs
+            )
+            print(f"== one runbook in {len(docs)} languages: {names}")
+        for i in entries:
+            doc, entry = found[i]
+            print(f"{doc.source}:{entry.line}: {doc.title}")
+            print(f"  codes:   {', '.join(entry.codes)}")
+            for line in entry.message.splitlines():
+                print(f"  message: {line}")
+            for cause in entry.causes:
+                print(f"  cause:   {_one_line(cause.text)}")
+            _print_items(entry.actions, "  action:  ", 0)
+            print()
+        for doc in docs:
+            if all(found[i][0] is not doc for i in entries):
+                print(f"  (no entry for this code in the {doc.lang} version, {doc.source})")
+                print()
+    return 0
+
+
+def _version_groups(
+    graph: RunbookGraph, found: Sequence[tuple[Document, ErrorEntry]]
+) -> list[tuple[list[Document], list[int]]]:
+    """The entries of ``found`` by runbook: each group's documents (the original first, then
+    by language) and its entries' indices in ``found`` (in that order); groups in the order
+    of their first entry in ``found``."""
+    groups: dict[str, tuple[list[Document], list[int]]] = {}
+    for i, (doc, _) in enumerate(found):
+        key = graph.original_of(doc.id) or doc.id
+        if key not in groups:
+            original = graph.document(key) or doc
+            groups[key] = ([original, *graph.versions(original.id)], [])
+        groups[key][1].append(i)
+    for docs, entries in groups.values():
+        rank = {d.id: n for n, d in enumerate(docs)}
+        entries.sort(key=lambda i: (rank.get(found[i][0].id, len(rank)), i))
+    return list(groups.values())
+
+
+def _drift(args: argparse.Namespace, config: Config) -> int:
+    from compiler.compile import compile_sources
+    from compiler.generators.json_export import dumps
+    from compiler.translations import RULES, render_text, report, report_json
+
+    source = _source(args.source, config)
+    if source is None:
+        return 2
+    compilation = compile_sources(source, config, jobs=args.jobs)
+    pairing = [d for d in compilation.diagnostics.sorted() if d.rule in RULES]
+    if pairing:
+        print("".join(f"{d}\n" for d in pairing), end="", file=sys.stderr)
+    drifts = report(compilation.graph)
+    if args.json:
+        print(dumps(report_json(drifts)), end="")
+    else:
+        print(render_text(drifts), end="")
     return 0
 
 

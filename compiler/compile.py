@@ -24,6 +24,7 @@ from compiler.parse.document import parse_document
 from compiler.parse.vocab import RawVocab, Vocabulary, build_vocabulary
 from compiler.progress import NoProgress, Progress
 from compiler.sources import Reading, SourceFile, read_sources
+from compiler.translations import pair_documents
 
 
 @dataclass(slots=True)
@@ -93,7 +94,8 @@ def compile_sources(
         docs[doc.id] = doc
         diags.extend(found)
     resolve_links(docs, known, diags)
-    graph = build_graph(docs.values())
+    versions = pair_documents(docs, config.translations, config.default_locale, diags)
+    graph = build_graph(docs.values(), versions)
     check_site(graph, diags)  # the document rules ran with the parse (and are cached)
     return Compilation(graph, diags, sources, unreadable)
 

@@ -8,7 +8,7 @@ message), procedures by id (else by title), so renamed anchors do not count as c
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,91 @@ class DocumentDiff:
                 self.procedures,
             )
         )
+
+
+@dataclass(slots=True)
+class PairChange:
+    """A translation and its original that drifted apart or came back together."""
+
+    original: str
+    translation: str
+    status: str
+    """``paired``, ``unpaired``, ``apart`` (in step before, not now), ``together`` (the
+    other way round) or ``changed`` (they differ in other ways than before)."""
+    langs: tuple[str, str] = ("", "")
+    """The original's language and the translation's."""
+    new: list[str] = field(default_factory=list)
+    """Differences that are new (:meth:`compiler.translations.PairDrift.differences`)."""
+    gone: list[str] = field(default_factory=list)
+    """Differences that are gone."""
+
+
+def translation_changes(old: Export, new: Export) -> list[PairChange]:
+    """How each pair of language versions changed from ``old`` to ``new`` (exports with
+    each document's ``versions``); pairs that did not change are left out."""
+    from compiler.translations import drift, shape
+
+    old_docs = {d["id"]: d for d in old.get("documents", [])}
+    new_docs = {d["id"]: d for d in new.get("documents", [])}
+    before, after = _pairs(old_docs), _pairs(new_docs)
+    out: list[PairChange] = []
+    for pair in sorted(before.keys() | after.keys()):
+        original, translation = pair
+        if pair not in before:
+            now = drift(shape(new_docs[original]), shape(new_docs[translation]))
+            langs = (now.original.lang, now.translation.lang)
+            out.append(PairChange(original, translation, "paired", langs, now.differences()))
+            continue
+        if pair not in after:
+            langs = (_lang(old_docs[original]), _lang(old_docs[translation]))
+            out.append(PairChange(original, translation, "unpaired", langs))
+            continue
+        if all(_same(old_docs[d], new_docs[d]) for d in pair):
+            continue  # neither version changed: nor did their drift
+        was = drift(shape(old_docs[original]), shape(old_docs[translation]))
+        now = drift(shape(new_docs[original]), shape(new_docs[translation]))
+        old_lines, new_lines = _drift_lines(was), _drift_lines(now)
+        added = [line for line in new_lines if line not in old_lines]
+        gone = [line for line in old_lines if line not in new_lines]
+        if not added and not gone:
+            continue
+        if was.in_sync and not now.in_sync:
+            status = "apart"
+        elif now.in_sync and not was.in_sync:
+            status = "together"
+        else:
+            status = "changed"
+        langs = (now.original.lang, now.translation.lang)
+        out.append(PairChange(original, translation, status, langs, added, gone))
+    return out
+
+
+def _pairs(docs: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], None]:
+    """(original id, translation id) of every pair the documents' ``versions`` name."""
+    out: dict[tuple[str, str], None] = {}
+    for doc_id, doc in docs.items():
+        for version in doc.get("versions", []):
+            if version.get("original") and version.get("id") in docs:
+                out[(version["id"], doc_id)] = None
+    return out
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "versions"} == {
+        k: v for k, v in b.items() if k != "versions"
+    }
+
+
+def _lang(doc: Mapping[str, Any]) -> str:
+    return str(doc.get("locale", "")).split("-")[0].lower()
+
+
+def _drift_lines(d: Any) -> list[str]:
+    """A pair's differences, and whether the translation is older than its original."""
+    lines = list(d.differences())
+    if d.older:
+        lines.append(f"{d.translation.lang} is older than {d.original.lang}")
+    return lines
 
 
 def diff_exports(old: Export, new: Export) -> list[DocumentDiff]:
@@ -210,10 +295,24 @@ def _jump_text(jump: tuple[int, int, str]) -> str:
     return f"step {src} → step {dst}" + (f" ({condition})" if condition else "")
 
 
-def render_markdown(changes: list[DocumentDiff], *, heading: str = "Changes") -> str:
+PAIR_STATUS = {
+    "paired": "are now versions of one runbook",
+    "unpaired": "are no longer versions of one runbook",
+    "apart": "drifted apart",
+    "together": "came back together",
+    "changed": "drifted differently",
+}
+
+
+def render_markdown(
+    changes: list[DocumentDiff],
+    *,
+    heading: str = "Changes",
+    pairs: Sequence[PairChange] = (),
+) -> str:
     """The change report as Markdown (``build/CHANGES.md``, ``runbooks diff``)."""
     lines = [f"# {heading}", ""]
-    if not changes:
+    if not changes and not pairs:
         lines.append("No runbook changed.")
         return "\n".join(lines) + "\n"
     for change in changes:
@@ -232,5 +331,17 @@ def render_markdown(changes: list[DocumentDiff], *, heading: str = "Changes") ->
             if values:
                 lines.append(f"- {label}:")
                 lines.extend(f"  - {v}" for v in values)
+        lines.append("")
+    if pairs:
+        lines += ["## Language versions", ""]
+    for pair in pairs:
+        o, t = pair.langs
+        lines.append(
+            f"- {pair.translation} ({t}) and its original {pair.original} ({o}) "
+            f"{PAIR_STATUS.get(pair.status, pair.status)}"
+        )
+        lines.extend(f"  - {'now: ' if pair.status != 'paired' else ''}{v}" for v in pair.new)
+        lines.extend(f"  - no longer: {v}" for v in pair.gone)
+    if pairs:
         lines.append("")
     return "\n".join(lines)

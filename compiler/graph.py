@@ -3,19 +3,23 @@
 Node keys are strings with a kind prefix (``doc:``, ``err:``, ``code:``, ``step:`` …);
 each node has ``kind``, ``obj`` (the model object), ``path`` and ``line``. Edge keys
 are the edge types: contains, next, jump (with ``condition``), has_cause,
-resolved_by, has_code, links_to. An ErrorCode node is shared by every entry that
-names the code, compared case-insensitively: that is the error index.
+resolved_by, has_code, links_to, translation (both ways between the language versions
+of one runbook, with ``by`` and ``original``). An ErrorCode node is shared by every entry
+that names the code, compared case-insensitively: that is the error index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from compiler.model import Document, ErrorEntry, Jump, Procedure, Step
+
+if TYPE_CHECKING:
+    from compiler.translations import VersionGroup
 
 AddNode = Callable[[str, str, object, int], str]
 
@@ -71,6 +75,46 @@ class RunbookGraph:
     def document(self, doc_id: str) -> Document | None:
         data = self.g.nodes.get(doc_key(doc_id))
         return data["obj"] if data else None
+
+    def cached(self, key: str, make: Callable[[], list[Any]]) -> list[Any]:
+        """``make()``, made once per graph (the graph does not change once made)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    # -- language versions -------------------------------------------------
+    def version_groups(self) -> list[list[Document]]:
+        """Every runbook with versions in several languages: its documents, the original
+        first, then by language (groups sorted by their original's id)."""
+        if "version_groups" not in self._memo:
+            groups: list[list[Document]] = []
+            for doc in self.documents():
+                versions = self.versions(doc.id)
+                if versions and self.original_of(doc.id) == doc.id:
+                    groups.append([doc, *versions])
+            self._memo["version_groups"] = groups
+        return [list(g) for g in self._memo["version_groups"]]
+
+    def versions(self, doc_id: str) -> list[Document]:
+        """The other language versions of a document (by language, then id)."""
+        others = [
+            self.g.nodes[v]["obj"]
+            for _, v, k in self.g.out_edges(doc_key(doc_id), keys=True)
+            if k == "translation"
+        ]
+        return sorted(others, key=lambda d: (d.lang, d.id))
+
+    def original_of(self, doc_id: str) -> str | None:
+        """The id of the original among a document's versions (None: it has no versions)."""
+        for _, _, k, data in self.g.out_edges(doc_key(doc_id), keys=True, data=True):
+            if k == "translation":
+                return str(data["original"])
+        return None
+
+    def paired_by(self, doc_id: str, other: str) -> str:
+        """How two versions were paired: ``config``, ``folder`` or ``identity``."""
+        data = self.g.get_edge_data(doc_key(doc_id), doc_key(other), key="translation")
+        return str(data["by"]) if data else ""
 
     def linked_documents(self, doc_id: str) -> list[str]:
         """Ids of the documents this one links to."""
@@ -135,11 +179,25 @@ class RunbookGraph:
         return "\n".join(lines) + "\n"
 
 
-def build_graph(documents: Iterable[Document]) -> RunbookGraph:
+def build_graph(
+    documents: Iterable[Document], versions: Iterable[VersionGroup] = ()
+) -> RunbookGraph:
+    """The graph of ``documents``; ``versions``: the groups of language versions among them
+    (:func:`compiler.translations.pair_documents`)."""
     g = nx.MultiDiGraph()
     docs = sorted(documents, key=lambda d: d.id)
     for doc in docs:
         _add_document(g, doc)
+    for group in versions:
+        members = [d for d in group.documents if doc_key(d) in g]
+        for a in members:
+            for b in members:
+                if a != b:
+                    # How b was paired with the group, seen from a (the original's way for it).
+                    by = group.paired_by(b) if b != group.original else group.paired_by(a)
+                    g.add_edge(
+                        doc_key(a), doc_key(b), key="translation", by=by, original=group.original
+                    )
     for doc in docs:
         for link in doc.links:
             if link.kind == "doc" and link.target:

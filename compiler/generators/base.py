@@ -20,7 +20,7 @@ from compiler.diagnostics import Diagnostics
 from compiler.writer import Writer
 
 if TYPE_CHECKING:
-    from compiler.diff import DocumentDiff
+    from compiler.diff import DocumentDiff, PairChange
     from compiler.graph import RunbookGraph
 
 TEMPLATE_CACHE = ".cache/templates"
@@ -53,6 +53,11 @@ class BuildContext:
     """What one format computes and another reuses in the same build (by module name)."""
     graph_export: dict[str, Any] | None = None
     """The graph as ``runbooks.json`` holds it, when the build already made it."""
+    translation_changes: list[PairChange] = field(default_factory=list)
+    """Pairs of language versions that drifted apart or came back together since the
+    previous build (for change reports)."""
+    languages: tuple[str, ...] = ()
+    """Languages to write a handbook in besides the whole one (``runbooks build --lang``)."""
     _export_bytes: bytes | None = None
 
     def export_bytes(self, graph: RunbookGraph) -> bytes:

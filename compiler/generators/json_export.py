@@ -57,12 +57,27 @@ def _text(data: dict[str, Any]) -> str:
 def export(graph: RunbookGraph) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
-        "documents": [document(doc) for doc in graph.documents()],
+        "documents": [document(doc, versions(graph, doc)) for doc in graph.documents()],
         "codes": graph.code_index(),
     }
 
 
-def document(doc: Document) -> dict[str, Any]:
+def versions(graph: RunbookGraph, doc: Document) -> list[dict[str, Any]]:
+    """The document's other language versions: ``id``, ``locale``, whether it is the
+    original, and how it was paired (``config``, ``folder`` or ``identity``)."""
+    original = graph.original_of(doc.id)
+    return [
+        {
+            "id": other.id,
+            "locale": other.locale,
+            "original": other.id == original,
+            "paired_by": graph.paired_by(doc.id, other.id),
+        }
+        for other in graph.versions(doc.id)
+    ]
+
+
+def document(doc: Document, other_versions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "id": doc.id,
         "source": doc.source,
@@ -83,6 +98,7 @@ def document(doc: Document) -> dict[str, Any]:
             {"href": link.href, "target": link.target, "line": link.line, "kind": link.kind}
             for link in doc.links
         ],
+        "versions": other_versions or [],
     }
 
 

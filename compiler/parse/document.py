@@ -109,9 +109,8 @@ def parse_document(
     return doc
 
 
-_FOLDER_LANGUAGES = frozenset(
-    "en ja de fr es pt zh ko ru nl sv pl cs da fi nb tr hu el he ar th uk vi".split()
-)
+_LANGUAGE_LIST = "en ja de fr es pt zh ko ru nl sv pl cs da fi nb tr hu el he ar th uk vi"
+_FOLDER_LANGUAGES = frozenset(_LANGUAGE_LIST.split())
 """Languages a folder name may end with (``azure-docs-ja``, ``docs.ja-jp``, ``ja/``): common
 ones only, so that a folder such as ``build-id`` or ``support-it`` names no language."""
 _FOLDER_LOCALE = re.compile(
