@@ -36,6 +36,16 @@ def check_golden(name: str, actual: str) -> None:
 MakeSource = Callable[[dict[str, str | bytes]], Path]
 
 
+@pytest.fixture(autouse=True)
+def outside_the_checkout(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test runs in an empty working folder: the checkout's own ``runbooks.toml``
+    (the corpus's language versions) is not picked up by a command a test runs, unless the
+    test names it with ``--config``."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def make_source(tmp_path: Path) -> MakeSource:
     """Write ``{relative path: text}`` into a fresh source folder and return it."""

@@ -73,7 +73,7 @@ def test_up_to_date_build_imports_no_parser(make_source: MakeSource, tmp_path: P
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
-        cwd=ROOT,
+        cwd=tmp_path,  # not the checkout: its runbooks.toml is another configuration
         capture_output=True,
         text=True,
         encoding="utf-8",

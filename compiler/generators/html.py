@@ -24,7 +24,7 @@ from jinja2 import BytecodeCache, ChoiceLoader, Environment, FileSystemLoader, S
 from markupsafe import Markup
 
 from compiler.config import Config
-from compiler.diff import DocumentDiff
+from compiler.diff import DocumentDiff, PairChange
 from compiler.generators.base import BuildContext, register
 from compiler.graph import RunbookGraph
 from compiler.html import search
@@ -45,13 +45,15 @@ from compiler.html.paths import (
     SEARCH_BUNDLE,
     SEARCH_PAGE,
     STATIC,
+    TRANSLATIONS_PAGE,
     code_page,
     hash_of,
     page_path,
 )
-from compiler.model import Document, Procedure
+from compiler.model import Document, ErrorEntry, Procedure
 from compiler.parallel import Failure, map_documents
 from compiler.strings import template_dirs, ui_strings
+from compiler.translations import version_index
 
 FORMAT = "html"
 OUT = "html"
@@ -93,15 +95,18 @@ class HtmlGenerator:
             site_title=ctx.config.site_title,
             site_lang=ctx.config.default_locale,
             source_root=ctx.source_root,
+            versions=version_index(graph),
         )
         if unchanged:
-            _write_page(ctx, CHANGES_PAGE, render_changes(env, site, ctx.changes))
+            _write_page(
+                ctx, CHANGES_PAGE, render_changes(env, site, ctx.changes, ctx.translation_changes)
+            )
             for state in (PAGE_KEYS, PAGE_IMAGES):  # what the next build compares with
                 ctx.writer.keep(state)
             return
         previous_keys = _load_page_keys(ctx)
         keys: dict[str, str] = {}
-        stale = [doc for doc in docs if _page_is_stale(ctx, doc, previous_keys, keys)]
+        stale = [doc for doc in docs if _page_is_stale(ctx, graph, doc, previous_keys, keys)]
         charts = draw_procedures(stale, site, ctx, extra)
         fresh: set[str] = set()  # searchable pages written by this build
         images_of: dict[str, list[str]] = {}  # page -> the images it shows
@@ -132,11 +137,13 @@ class HtmlGenerator:
         for code in graph.codes():
             path = code_page(code.code)
             listed = sorted({doc.id for doc, _ in graph.entries_for_code(code.code)})
-            keys[path] = _digest(listed)
+            # ... and their language versions, side by side (those without the code too).
+            shown = sorted({v.id for d in listed for v in graph.versions(d)} | set(listed))
+            keys[path] = _digest([listed, [(d, graph.original_of(d)) for d in shown]])
             # A code page shows entries of the documents that have the code: it is
             # written again when one of their pages is, or when the list changed.
             if (
-                rewritten.intersection(listed)
+                rewritten.intersection(shown)
                 or previous_keys.get(path) != keys[path]
                 or not ctx.writer.keep(f"{OUT}/{path}")
             ):
@@ -168,7 +175,10 @@ class HtmlGenerator:
         warm, self._warm = self._warm, None
         _index(ctx, docs, searchable, fresh if previous_keys else None, warm)
         write(SEARCH_PAGE, partial(render_search, env, site))
-        write(CHANGES_PAGE, partial(render_changes, env, site, ctx.changes))
+        write(
+            CHANGES_PAGE, partial(render_changes, env, site, ctx.changes, ctx.translation_changes)
+        )
+        write(TRANSLATIONS_PAGE, partial(render_translations, env, site))
         _write_static(ctx, extra)
         ctx.writer.write_text(f"{OUT}/{STATIC}/{CODES_JS}", codes_script(site))
         _copy_images(ctx, site.images)
@@ -199,18 +209,27 @@ def _load_page_keys(ctx: BuildContext) -> dict[str, str]:
 
 
 def _page_is_stale(
-    ctx: BuildContext, doc: Document, previous: dict[str, str], keys: dict[str, str]
+    ctx: BuildContext,
+    graph: RunbookGraph,
+    doc: Document,
+    previous: dict[str, str],
+    keys: dict[str, str],
 ) -> bool:
     """Must the document's page be written again? Records the page's key in ``keys``.
 
     The page shows the document and, through its links, whether other documents and
     their anchors exist: it is written again when the document changed, when a document
     it links to changed, or when a link now leads elsewhere (a linked document added or
-    removed). Everything else (templates, settings, the compiler) changes every document.
+    removed). It shows its language versions too (which of their cards match its own, how
+    far they drifted): it is written again when one of them changed, or when they did
+    (a document paired or unpaired). Everything else (templates, settings, the compiler)
+    changes every document.
     """
     path = page_path(doc.id)
     links = [(link.href, link.kind, link.target) for link in doc.links]
-    keys[path] = _digest([doc.sha256, links])
+    # Its language versions: the switch, each card's link to its match, the drift badge.
+    versions = [(v.id, v.sha256, graph.paired_by(doc.id, v.id)) for v in graph.versions(doc.id)]
+    keys[path] = _digest([doc.sha256, links, versions, graph.original_of(doc.id)])
     if ctx.needs(doc.id) or previous.get(path) != keys[path]:
         return True
     changed = ctx.changed or frozenset()
@@ -287,12 +306,16 @@ def render_index(env: Environment, site: Site) -> str:
     groups: dict[str, list[Document]] = {}
     for doc in site.graph.documents():
         groups.setdefault(folder_of(doc), []).append(doc)
+    drifts = site.versions.drifts
     return env.get_template("index.html").render(
         **_base(site, INDEX_PAGE, site.site_lang),
         groups=sorted(groups.items()),
         codes_of=doc_codes,
         total_docs=len(site.graph.documents()),
         total_codes=len(site.graph.codes()),
+        translated=len(site.graph.version_groups()),
+        translations=len(drifts),
+        behind=sum(1 for d in drifts if d.behind),
     )
 
 
@@ -301,29 +324,69 @@ def render_codes_index(env: Environment, site: Site) -> str:
     for code in site.graph.codes():
         entries = site.graph.entries_for_code(code.code)
         docs = list({doc.id: doc for doc, _ in entries}.values())
-        rows.append({"code": code, "entries": entries, "docs": docs})
+        runbooks = [[doc for doc, found in group if found] for group in code_groups(site, entries)]
+        rows.append({"code": code, "entries": entries, "docs": docs, "runbooks": runbooks})
     return env.get_template("codes.html").render(
         **_base(site, CODES_INDEX, site.site_lang), rows=rows
     )
 
 
 def render_code(env: Environment, site: Site, code: str) -> str:
+    entries = site.graph.entries_for_code(code)
     return env.get_template("code.html").render(
         **_base(site, code_page(code), site.site_lang),
         code=code,
-        entries=site.graph.entries_for_code(code),
+        entries=entries,
+        groups=code_groups(site, entries),
     )
+
+
+def code_groups(
+    site: Site, entries: Sequence[tuple[Document, ErrorEntry]]
+) -> list[list[tuple[Document, list[ErrorEntry]]]]:
+    """The entries of a code by runbook: each runbook's versions (the original first, then
+    by language), each with its entries for the code (none: that version lacks it); the
+    runbooks in the order of their first entry."""
+    groups: dict[str, list[tuple[Document, list[ErrorEntry]]]] = {}
+    for doc, entry in entries:
+        key = site.graph.original_of(doc.id) or doc.id
+        if key not in groups:
+            original = site.graph.document(key) or doc
+            groups[key] = [(d, []) for d in [original, *site.graph.versions(original.id)]]
+        for version, found in groups[key]:
+            if version.id == doc.id:
+                found.append(entry)
+    return list(groups.values())
 
 
 def render_search(env: Environment, site: Site) -> str:
     return env.get_template("search.html").render(**_base(site, SEARCH_PAGE, site.site_lang))
 
 
-def render_changes(env: Environment, site: Site, changes: Sequence[DocumentDiff]) -> str:
+def render_changes(
+    env: Environment,
+    site: Site,
+    changes: Sequence[DocumentDiff],
+    pairs: Sequence[PairChange] = (),
+) -> str:
     """The change report of this build (the same diff as ``CHANGES.md``)."""
     documents = {doc.id: doc for doc in site.graph.documents()}
     return env.get_template("changes.html").render(
-        changes=changes, documents=documents, **_base(site, CHANGES_PAGE, site.site_lang)
+        changes=changes,
+        pairs=pairs,
+        documents=documents,
+        **_base(site, CHANGES_PAGE, site.site_lang),
+    )
+
+
+def render_translations(env: Environment, site: Site) -> str:
+    """``translations.html``: every translation against its original (the drift report)."""
+    documents = {doc.id: doc for doc in site.graph.documents()}
+    return env.get_template("translations.html").render(
+        drifts=site.versions.drifts,
+        groups=site.graph.version_groups(),
+        documents=documents,
+        **_base(site, TRANSLATIONS_PAGE, site.site_lang),
     )
 
 

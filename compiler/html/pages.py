@@ -22,15 +22,18 @@ from compiler.html.paths import (
     INDEX_PAGE,
     SEARCH_PAGE,
     STATIC,
+    TRANSLATIONS_PAGE,
     code_anchor,
     code_page,
     hash_of,
     page_path,
     root_prefix,
+    safe_name,
     url,
 )
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
 from compiler.model import Checklist, Command, Document, ErrorEntry, Image, Note, Procedure
+from compiler.translations import PairDrift, VersionIndex
 
 TEMPLATE_PREFIX = "rb-"
 """Every id the templates write starts with this; no anchor from a document does."""
@@ -179,6 +182,8 @@ class Site:
     site_title: str
     site_lang: str
     source_root: Path | None
+    versions: VersionIndex = field(default_factory=lambda: VersionIndex([]))
+    """Each document's language versions: their drift, and which card matches which."""
     images: dict[str, str] = field(default_factory=dict)
     """Site path -> source path of every image to copy."""
     used: set[str] = field(default_factory=set)
@@ -324,9 +329,69 @@ class Page:
             return {"src": image.src, "alt": image.alt}
         return {"src": None, "alt": image.alt}
 
-    def language_name(self, locale: str) -> str:
+    def language_name(self, locale: str, in_lang: str | None = None) -> str:
+        """A language's name in this page's language (or in ``in_lang``'s)."""
         lang = locale.split("-")[0].lower()
-        return self.s.get(f"language_{lang}", locale)
+        words = self.strings(in_lang) if in_lang else self.s
+        return words.get(f"language_{lang}", locale)
+
+    def endonym(self, locale: str) -> str:
+        """A language's name in that language (``日本語``, ``English``): what a switch shows."""
+        lang = locale.split("-")[0].lower()
+        return self.strings(lang).get(f"language_{lang}", locale)
+
+    # -- language versions ------------------------------------------------------------------
+    def versions(self, doc: Document) -> list[Document]:
+        """The document's other language versions."""
+        return self.site.graph.versions(doc.id)
+
+    def is_original(self, doc: Document) -> bool:
+        return self.site.graph.original_of(doc.id) == doc.id
+
+    def card_versions(self, doc: Document, entry: ErrorEntry) -> list[tuple[Document, str | None]]:
+        """Each other version of ``doc`` with the link to its card for ``entry`` (None when
+        that version has no matching entry)."""
+        out: list[tuple[Document, str | None]] = []
+        for other in self.versions(doc):
+            found = self.site.versions.card(doc.id, entry.id, other.id)
+            anchor = self.site.anchors[other.id].entries.get(found) if found else None
+            out.append((other, self.doc_url(other, anchor) if anchor else None))
+        return out
+
+    def drifts(self, doc: Document) -> list[PairDrift]:
+        """The pairs ``doc`` is in (as original or translation)."""
+        return self.site.versions.drift_of(doc.id)
+
+    def drift_url(self, drift: PairDrift) -> str:
+        """The pair's section of ``translations.html``."""
+        return self.url(TRANSLATIONS_PAGE, pair_anchor(drift))
+
+    @staticmethod
+    def pair_id(drift: PairDrift) -> str:
+        return pair_anchor(drift)
+
+    @staticmethod
+    def doc_path(doc_id: str) -> str:
+        return page_path(doc_id)
+
+    def anchor_url(self, doc_id: str, kind: str, item_id: str) -> str | None:
+        """A link to an entry, procedure or section of a document's page (None if absent)."""
+        anchors = self.site.anchors.get(doc_id)
+        if anchors is None:
+            return None
+        table = {
+            "entry": anchors.entries,
+            "procedure": anchors.procedures,
+            "section": anchors.sections,
+        }[kind]
+        found = table.get(item_id) or (anchors.entries.get(item_id) if kind == "section" else None)
+        return self.url(page_path(doc_id), found) if found else None
+
+
+def pair_anchor(drift: PairDrift) -> str:
+    """The id of a pair's section on ``translations.html`` (named after the translation,
+    which is in one pair only)."""
+    return f"{TEMPLATE_PREFIX}pair-{safe_name(drift.translation.id)}"
 
 
 def doc_codes(doc: Document) -> list[str]:

@@ -19,10 +19,11 @@ SEARCH_BUNDLE = "pagefind"
 INDEX_PAGE = "index.html"
 SEARCH_PAGE = "search.html"
 CHANGES_PAGE = "changes.html"
+TRANSLATIONS_PAGE = "translations.html"
 CODES_INDEX = f"{CODES}/index.html"
 RESERVED_DIRS = frozenset({STATIC, CODES, SEARCH_BUNDLE})
 """Top-level folders the site itself uses: a document path may not start with one."""
-RESERVED_PAGES = frozenset({"index", "search", "changes"})
+RESERVED_PAGES = frozenset({"index", "search", "changes", "translations"})
 """Top-level page names the site itself uses."""
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

@@ -245,11 +245,48 @@
     });
   }
 
+  /* -- language switch: follow the card being read ----------------------------
+   * The header's switch leads to the other version's page; when the address names an
+   * error card (or one of its codes), it leads to that card's match there instead. */
+  function initVersions() {
+    var links = document.querySelectorAll("a[data-lang-switch]");
+    if (!links.length) {
+      return;
+    }
+    function follow() {
+      var id = "";
+      try {
+        id = decodeURIComponent(window.location.hash.slice(1));
+      } catch (e) {
+        id = "";
+      }
+      var target = id ? document.getElementById(id) : null;
+      var card = target && target.closest ? target.closest(".card.error") : null;
+      Array.prototype.forEach.call(links, function (link) {
+        var base = link.getAttribute("href").split("#")[0];
+        var lang = link.getAttribute("hreflang");
+        var match = null;
+        if (card) {
+          var found = card.querySelectorAll("a.version-link");
+          for (var i = 0; i < found.length; i++) {
+            if (found[i].getAttribute("hreflang") === lang) {
+              match = found[i];
+            }
+          }
+        }
+        link.setAttribute("href", match ? match.getAttribute("href") : base);
+      });
+    }
+    window.addEventListener("hashchange", follow);
+    follow();
+  }
+
   function init() {
     initLookup();
     initFilter();
     initChecklists();
     initCopy();
+    initVersions();
   }
 
   if (document.readyState === "loading") {
