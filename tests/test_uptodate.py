@@ -15,7 +15,7 @@ from compiler.config import Config
 from compiler.manifest import MANIFEST
 from compiler.uptodate import IN_PROGRESS
 
-from .conftest import ROOT, MakeSource
+from .conftest import MakeSource
 
 BROKEN = "# Runbook\n\nSee [the guide](missing.md).\n"
 """One warning (a broken link), to see diagnostics replayed."""
