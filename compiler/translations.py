@@ -1167,3 +1167,22 @@ def render_text(drifts: Sequence[PairDrift]) -> str:
             lines.append("  no entry, procedure, section or code differs")
         lines.append("")
     return "\n".join(lines)
+
+
+# -- a handbook per language ---------------------------------------------------------------
+
+
+def handbook_selection(graph: RunbookGraph, lang: str) -> list[tuple[Document, bool]]:
+    """One version of each runbook for a handbook in ``lang``: the one in ``lang`` where
+    there is one, else the original (``True``: printed in another language), by id."""
+    lang = lang.split("-")[0].lower()
+    chosen: dict[str, Document] = {}
+    for doc in graph.documents():
+        group = [doc, *graph.versions(doc.id)]
+        key = graph.original_of(doc.id) or doc.id
+        if key in chosen:
+            continue
+        in_lang = [d for d in group if d.lang == lang]
+        original = graph.document(key) or doc
+        chosen[key] = in_lang[0] if in_lang else original
+    return [(d, d.lang != lang) for d in sorted(chosen.values(), key=lambda d: d.id)]

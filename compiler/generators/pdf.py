@@ -236,12 +236,12 @@ class _PdfBuild:
         # ones (a worker keeps some of the memory of each layout it made).
         self.pool.close(wait=False)
         book_start = time.perf_counter()
-        if done:
+        for lang in (None, *self.ctx.languages) if done else ():
             try:
-                self._write_handbook(done)
+                self._write_handbook(*self._book_runbooks(done, lang))
             except Exception as exc:  # the runbook PDFs are written: keep them
                 self.ctx.diags.error(
-                    f"{OUTPUT_DIR}/{HANDBOOK}",
+                    f"{OUTPUT_DIR}/{handbook_name(lang)}",
                     1,
                     f"could not make the handbook ({type(exc).__name__}: {exc})",
                     "pdf",
@@ -488,17 +488,21 @@ class _PdfBuild:
             rendered = self.store.get(key) or rendered
         return key, rendered
 
-    def _folio_sheet(self, texts: Sequence[tuple[str, bool]]) -> tuple[str, Callable[[], str]]:
+    def _folio_sheet(
+        self, texts: Sequence[tuple[str, bool]], lang: str | None = None
+    ) -> tuple[str, Callable[[], str]]:
         folios = [{"text": t, "wide": w} for t, w in texts]
-        return self._template_part("folios.html.j2", lang=self.book_lang, folios=folios)
+        return self._template_part("folios.html.j2", lang=lang or self.book_lang, folios=folios)
 
-    def _folio_sheets(self, texts: Sequence[tuple[str, bool]]) -> list[tuple[str, Rendered]]:
+    def _folio_sheets(
+        self, texts: Sequence[tuple[str, bool]], lang: str | None = None
+    ) -> list[tuple[str, Rendered]]:
         """The handbook's folios, in sheets of :data:`FOLIO_SHEET` pages: a sheet of
         3,000 pages takes WeasyPrint 20 s and 450 MB; sheets take a bounded amount of
         memory each, and are laid out in parallel."""
         return self._render_parts(
             [
-                self._folio_sheet(texts[at : at + FOLIO_SHEET])
+                self._folio_sheet(texts[at : at + FOLIO_SHEET], lang)
                 for at in range(0, len(texts), FOLIO_SHEET)
             ]
         )
@@ -538,29 +542,62 @@ class _PdfBuild:
                 self.store.docs[doc.id].written = r.key
                 self.store.docs[doc.id].helpers = [folios_key]
 
-    def _write_handbook(self, runbooks: Sequence[_Runbook]) -> None:
+    def _book_runbooks(
+        self, runbooks: Sequence[_Runbook], lang: str | None
+    ) -> tuple[list[_Runbook], str | None, list[Document]]:
+        """The runbooks of the handbook in ``lang`` (None: every document), and those of
+        them printed in another language (no version in ``lang``)."""
+        if lang is None:
+            return list(runbooks), None, []
+        from compiler.translations import handbook_selection
+
+        by_id = {r.doc.id: r for r in runbooks}
+        chosen = [
+            (by_id[d.id], other)
+            for d, other in handbook_selection(self.graph, lang)
+            if d.id in by_id
+        ]
+        return [r for r, _ in chosen], lang, [r.doc for r, other in chosen if other]
+
+    def _write_handbook(
+        self,
+        runbooks: Sequence[_Runbook],
+        lang: str | None = None,
+        elsewhere: Sequence[Document] = (),
+    ) -> None:
+        """The handbook of ``runbooks``; with ``lang``, the handbook in that language
+        (``handbook-<lang>.pdf``), whose cover names the runbooks printed in another one
+        (``elsewhere``)."""
         from compiler.pdf.assemble import Metadata, pdf_date
         from compiler.pdf.book import write_book_to
 
-        path = f"{OUTPUT_DIR}/{HANDBOOK}"
+        path = f"{OUTPUT_DIR}/{handbook_name(lang)}"
+        book_lang = lang or self.book_lang
         title = self.ctx.config.site_title
         key = hashlib.sha256(
             "\0".join(
-                [self.settings, title, self.book_lang, *(f"{r.doc.id}={r.key}" for r in runbooks)]
+                [self.settings, title, book_lang, *(f"{r.doc.id}={r.key}" for r in runbooks)]
             ).encode("utf-8")
         ).hexdigest()
-        if self.store.handbook == key and self.ctx.writer.keep(path):
-            for part in self.store.handbook_parts:
+        stored, stored_parts = (
+            (self.store.handbook, self.store.handbook_parts)
+            if lang is None
+            else self.store.handbooks.get(lang, ("", []))
+        )
+        if stored == key and self.ctx.writer.keep(path):
+            for part in stored_parts:
                 self.store.keep(part)
             return
         parts_in = [(r, self._layout_of(r, pdf=False)) for r in runbooks]
         parts_ok = [(r, rendered) for r, rendered in parts_in if rendered is not None]
         if not parts_ok:
             return
-        s = pdf_strings(self.book_lang, self.extra_dir)
+        s = pdf_strings(book_lang, self.extra_dir)
         dates = sorted(d for d in (r.doc.date for r, _ in parts_ok) if d)
         date = dates[-1] if dates else _epoch_date()
-        static = self._book(parts_ok, title, date)
+        static = self._book(parts_ok, title, date, book_lang)
+        if lang is not None:
+            static.update(book_language(s, lang, elsewhere))
         # A first guess from the number of contents lines saves most second layouts.
         lines = sum(1 + len(part["sections"]) for part in static["toc"]) + 1
         front_pages = 1 + max(1, -(-(lines + 4) // TOC_LINES))
@@ -575,13 +612,11 @@ class _PdfBuild:
         runbook_layouts = [(r.key, layout) for r, layout in parts_ok]
         layouts = [(front_key, front), *runbook_layouts, (index_key, index)]
         sizes = [size for _, layout in layouts for size in layout.sizes]
-        sheets = self._folio_sheets(_folio_texts(s["page_of"], sizes, cover=True))
+        sheets = self._folio_sheets(_folio_texts(s["page_of"], sizes, cover=True), book_lang)
         self.pool.close(wait=False)  # every layout is made: the workers' memory is not needed
         parts = [self._book_part(k, layout) for k, layout in layouts]
         folios = [self._book_part(k, sheet, forms=True) for k, sheet in sheets]
-        meta = Metadata(
-            title=title, subject=s["handbook"], language=self.book_lang, date=pdf_date(date)
-        )
+        meta = Metadata(title=title, subject=s["handbook"], language=book_lang, date=pdf_date(date))
         # The file identifier: from what the book is made of, like every other byte of it.
         ident = hashlib.sha256(f"{key}\0{front_key}\0{index_key}".encode()).digest()[:16]
         self.ctx.writer.write_with(
@@ -589,8 +624,11 @@ class _PdfBuild:
             lambda out: write_book_to(out, parts, folios, meta, ident=ident),
             free_old_later=True,
         )
-        self.store.handbook = key
-        self.store.handbook_parts = [front_key, index_key, *(k for k, _ in sheets)]
+        made = [front_key, index_key, *(k for k, _ in sheets)]
+        if lang is None:
+            self.store.handbook, self.store.handbook_parts = key, made
+        else:
+            self.store.handbooks[lang] = (key, made)
 
     def _book_html(
         self, template: str, static: dict[str, Any], s: Mapping[str, str], front_pages: int
@@ -616,6 +654,7 @@ class _PdfBuild:
         parts: Sequence[tuple[_Runbook, Rendered]],
         title: str,
         date: str | None,
+        lang: str | None = None,
     ) -> dict[str, Any]:
         """What the front matter and the index show, with page numbers within each part;
         :func:`_paginate` adds the parts' first pages once the front's length is known."""
@@ -660,12 +699,43 @@ class _PdfBuild:
                 rows.append({"code": code.code, "refs": refs})
         return {
             "title": title,
-            "lang": self.book_lang,
+            "lang": lang or self.book_lang,
+            "language": "",
+            "subtitle": "",
+            "fallback_note": "",
+            "fallbacks": [],
             "date": date,
             "toc": toc,
             "index": rows,
             "index_page": None,
         }
+
+
+def handbook_name(lang: str | None) -> str:
+    """``handbook.pdf``, or ``handbook-ja.pdf`` for the handbook in one language."""
+    return HANDBOOK if lang is None else f"handbook-{lang}.pdf"
+
+
+def book_language(s: Mapping[str, str], lang: str, elsewhere: Sequence[Document]) -> dict[str, Any]:
+    """What the cover of the handbook in ``lang`` says besides the whole one's: its
+    language, and the runbooks it prints in another language (no version in ``lang``)."""
+    name = s.get(f"language_{lang}", lang)
+    return {
+        "language": name,
+        "subtitle": fmt(s.get("handbook_language", "{language}"), language=name),
+        "fallback_note": fmt(s.get("fallback_note", ""), count=len(elsewhere), language=name)
+        if elsewhere
+        else "",
+        "fallbacks": [
+            {
+                "title": doc.title,
+                "source": doc.source,
+                "locale": doc.locale,
+                "language": s.get(f"language_{doc.lang}", doc.locale),
+            }
+            for doc in elsewhere
+        ],
+    }
 
 
 def _folio_texts(

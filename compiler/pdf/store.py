@@ -55,6 +55,8 @@ class LayoutStore:
         self.handbook = ""
         self.handbook_parts: list[str] = []
         """Layouts the written handbook was made with (front, index, folios)."""
+        self.handbooks: dict[str, tuple[str, list[str]]] = {}
+        """Language -> the key and the parts of the handbook written in it (``--lang``)."""
         self.used: set[str] = set()
         self._known: dict[str, Rendered] = {}
         """Layouts read without their bytes (see :meth:`preload`)."""
@@ -81,6 +83,10 @@ class LayoutStore:
                 )
             self.handbook = str(data.get("handbook", ""))
             self.handbook_parts = [str(k) for k in data.get("handbook_parts", [])]
+            self.handbooks = {
+                str(lang): (str(key), [str(k) for k in parts])
+                for lang, (key, parts) in data.get("handbooks", {}).items()
+            }
         except (KeyError, TypeError, ValueError):
             self.forget()
 
@@ -90,6 +96,9 @@ class LayoutStore:
             "format": FORMAT,
             "handbook": self.handbook,
             "handbook_parts": self.handbook_parts,
+            "handbooks": {
+                lang: [key, parts] for lang, (key, parts) in sorted(self.handbooks.items())
+            },
             "docs": {
                 doc_id: {
                     "key": e.key,
@@ -113,6 +122,7 @@ class LayoutStore:
     def forget(self) -> None:
         """Use nothing from earlier builds (every layout is made again)."""
         self.docs, self.handbook, self.handbook_parts = {}, "", []
+        self.handbooks = {}
 
     # -- layouts ---------------------------------------------------------------------------
     def preload(self, keys: Iterable[str]) -> None:
