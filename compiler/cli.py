@@ -151,7 +151,12 @@ def _build(args: argparse.Namespace, config: Config) -> int:
         return 2
     formats = [f.strip() for value in args.formats or [] for f in value.split(",") if f.strip()]
     languages = sorted(
-        {lang.strip().lower() for value in args.languages or [] for lang in value.split(",")} - {""}
+        {
+            lang.strip().split("-")[0].lower()  # a language: ja-JP is ja
+            for value in args.languages or []
+            for lang in value.split(",")
+        }
+        - {""}
     )
     out = args.out if args.out is not None else config.path(config.out)
     progress = progress_for(quiet=args.quiet)

@@ -161,7 +161,7 @@ def _translations(table: dict[str, Any], path: Path, text: str) -> TranslationSe
                     f"languages and their paths, like {example[1:-1]}"
                 )
             paths = tuple((str(lang), str(p)) for lang, p in entry.items())
-            line, at = _line_of(lines, [p for _, p in paths], at)
+            line, at = _line_of(lines, list(paths), at)
             out.append(DeclaredVersions(paths, line))
         return tuple(out)
 
@@ -176,11 +176,18 @@ def _translations(table: dict[str, Any], path: Path, text: str) -> TranslationSe
     )
 
 
-def _line_of(lines: list[str], values: list[str], start: int) -> tuple[int, int]:
-    """The 1-based line where a TOML entry naming ``values`` starts (searching from index
-    ``start``), and where to search for the next one; 1 when it cannot be found."""
+def _line_of(lines: list[str], paths: list[tuple[str, str]], start: int) -> tuple[int, int]:
+    """The 1-based line where a TOML entry naming ``paths`` (``en = "a.md"``) starts,
+    searching from index ``start``, and where to search for the next one; 1 when it
+    cannot be found."""
+    import re
+
+    patterns = [
+        re.compile(rf"(?<![\w.-]){re.escape(lang)}\s*=\s*[\"']{re.escape(value)}[\"']")
+        for lang, value in paths
+    ]
     for index in range(start, len(lines)):
-        if any(f'"{v}"' in lines[index] or f"'{v}'" in lines[index] for v in values):
+        if any(p.search(lines[index]) for p in patterns):
             return index + 1, index + 1
     return 1, start
 

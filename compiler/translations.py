@@ -88,8 +88,8 @@ class _Groups:
         return self.docs[doc_id].lang
 
     def conflict(self, a: str, b: str) -> tuple[str, str] | None:
-        """(the document, the one already there in its language) if joining ``a`` and
-        ``b`` would put two documents of one language in a group; else None."""
+        """Two documents of one language that joining ``a`` and ``b`` (and the groups they
+        are in) would put in one group; None when they can be joined."""
         ga, gb = self.group_of.get(a), self.group_of.get(b)
         if ga is not None and ga == gb:
             return None
@@ -229,37 +229,49 @@ def _join_all(
     diags: Diagnostics,
     key: str,
 ) -> bool:
-    """Join ``found`` into one group unless that pairs a document twice (an error naming
-    the entry that paired it first); True when joined."""
+    """Join ``found`` into one group, unless that pairs a document twice: then the entry is
+    left out (an error naming the document, and the entry that paired it first), or, when
+    a stronger entry paired it (``pairs`` over ``folders``), left out without a word."""
     first = found[0]
     for other in found[1:]:
         clash = groups.conflict(first, other)
         if clash is None:
             continue
-        doc, there = clash
-        if docs[doc].lang == docs[there].lang and doc in found and there in found:
-            what = (
-                f"'{docs[doc].source}' and '{docs[there].source}' are both in '{docs[doc].locale}'"
+        a, b = clash  # two documents of one language
+        tiers = {declared.get(d, (0, ""))[1] for d in (a, b)}
+        if tier != "config" and "config" in tiers:
+            return False  # the admin's pairs entry wins over a folder
+        lang = docs[a].lang
+        grouped = [d for d in (a, b) if d in groups.group_of]
+        if not grouped:
+            message = (
+                f"'{docs[a].source}' and '{docs[b].source}' are both in '{lang}'; a runbook "
+                "has one version per language"
             )
-            diags.error(
-                config,
-                line,
-                f"translations.{key}: {what}; a runbook has one version per language, "
-                "this pair is left out",
-                RULE_PAIR,
+        elif len(grouped) == 2:
+            lines = sorted({declared[d][0] for d in grouped if d in declared})
+            where = f" (lines {', '.join(map(str, lines))})" if len(lines) > 1 else ""
+            message = (
+                f"'{docs[a].source}' and '{docs[b].source}' are both in '{lang}' and already "
+                f"versions of two runbooks{where}: this entry would make them one"
             )
-            return False
-        prior = declared.get(doc) or declared.get(there)
-        where = f" on line {prior[0]}" if prior and prior[1] == tier else ""
-        pinned = doc if doc in found else there
-        partner = there if pinned == doc else doc
+        else:
+            existing, new = grouped[0], (b if grouped[0] == a else a)
+            group = groups.group_of[existing]
+            held = next(
+                (d for d in found if groups.group_of.get(d) == group and d != existing),
+                existing,
+            )
+            prior = declared.get(existing)
+            where = f" (line {prior[0]})" if prior and prior[1] == tier else ""
+            message = (
+                f"'{docs[held].source}' is paired twice: its {lang} version is already "
+                f"'{docs[existing].source}'{where}, this entry would make it '{docs[new].source}'"
+            )
         diags.error(
             config,
             line,
-            f"translations.{key}: '{docs[pinned].source}' is paired twice: "
-            f"'{docs[partner].source}' is already its {docs[partner].lang} version "
-            f"(paired{where}); a document is a version of one runbook only, "
-            "this pair is left out",
+            f"translations.{key}: {message}; this entry is left out",
             RULE_PAIR,
         )
         return False
@@ -300,12 +312,12 @@ def _pair_folders(
             inside.append(found)
         for relative in sorted({r for found in inside for r in found}):
             same = [found[relative] for found in inside if relative in found]
-            same = [d for d in same if declared.get(d, (0, ""))[1] != "config"]
-            if len({docs[d].lang for d in same}) < 2:
-                continue  # an untranslated copy (same language), or nothing to pair
-            if len({docs[d].lang for d in same}) < len(same):
-                same = list({docs[d].lang: d for d in reversed(same)}.values())
-            _join_all(same, "folder", entry.line, config, docs, groups, declared, diags, "folders")
+            # An untranslated copy (in the folder's other language) is no version.
+            same = list({docs[d].lang: d for d in reversed(same)}.values())[::-1]
+            if len(same) > 1:
+                _join_all(
+                    same, "folder", entry.line, config, docs, groups, declared, diags, "folders"
+                )
 
 
 def identity_of(doc: Document) -> list[str]:
@@ -408,13 +420,15 @@ def _suggest(docs: Mapping[str, Document], groups: _Groups, diags: Diagnostics) 
                     continue
                 shared = len(codes[a] & codes[b])
                 fewer = min(len(codes[a]), len(codes[b]))
-                if shared < 2 or shared < SUGGEST_CODES * fewer:
+                if shared < SUGGEST_CODES * fewer:
                     continue
                 sa, sb = _shapes(docs[a]), _shapes(docs[b])
                 same_shapes = sum((sa & sb).values())
                 fewer_shapes = min(sum(sa.values()), sum(sb.values()))
                 if fewer_shapes and same_shapes < SUGGEST_SHAPES * fewer_shapes:
                     continue
+                if shared < 2 and not same_shapes:
+                    continue  # one code in common says little alone
                 score = shared / fewer + (same_shapes / fewer_shapes if fewer_shapes else 0.0)
                 scored.append((-score, a, b, shared, fewer, same_shapes, fewer_shapes))
     taken: set[str] = set()
@@ -642,6 +656,17 @@ def match(a: DocShape, b: DocShape) -> Matching:
         left = [k for k, p in enumerate(a.procedures) if p.section == a.sections[i].anchor]
         right = [k for k, p in enumerate(b.procedures) if p.section == b.sections[j].anchor]
         out.procedures += list(zip(left, right, strict=False))
+    # A procedure moved to another section (a subsection of its own): the same shape, in
+    # the same order among the procedures left.
+    rest_a = [k for k in range(len(a.procedures)) if k not in {x for x, _ in out.procedures}]
+    rest_b = [k for k in range(len(b.procedures)) if k not in {y for _, y in out.procedures}]
+
+    def same_shape(x: int, y: int) -> float:
+        pa, pb = a.procedures[rest_a[x]], b.procedures[rest_b[y]]
+        return 1.0 if pa.steps == pb.steps >= 3 and pa.jumps == pb.jumps else 0.0
+
+    moved = _align(range(len(rest_a)), range(len(rest_b)), same_shape)
+    out.procedures += [(rest_a[x], rest_b[y]) for x, y in moved]
     out.procedures.sort()
     return out
 
@@ -980,12 +1005,13 @@ def _commands(commands: Sequence[str]) -> str:
     return ", ".join(f"`{c}`" for c in shown)
 
 
-def _natural(code: str) -> list[tuple[int, int, str]]:
-    return [
-        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-        for part in re.split(r"(\d+)", code)
-        if part
-    ]
+def _natural(code: str) -> tuple[int, int, str]:
+    """Decimal codes by value, then hexadecimal ones by value, then the rest."""
+    if code.isdigit():
+        return (0, int(code), "")
+    if re.fullmatch(r"0[xX][0-9a-fA-F]+", code):
+        return (1, int(code, 16), "")
+    return (2, 0, code.casefold())
 
 
 # -- the report over the graph ---------------------------------------------------------------
