@@ -207,3 +207,53 @@ def test_an_image_deleted_from_the_site_comes_back_for_a_page_not_written_again(
     (out / "html" / "_media" / "one.png").unlink()
     _edit_b(src, out)
     assert (out / "html" / "_media" / "one.png").read_bytes().endswith(b"fake")
+
+
+def test_editing_one_version_rewrites_the_pages_of_the_other(
+    make_source: MakeSource, tmp_path: Path
+) -> None:
+    """A page shows its versions (the switch, each card's link to its match, how far they
+    drifted): editing the Japanese document writes the English page again, with the
+    index (its badges), translations.html and the code pages of either, and the site is
+    the one a clean build writes."""
+    from compiler.config import load_config
+
+    from .test_translations import EN, FOLDERS, JA
+
+    src = make_source({"en/agent.md": EN, "ja/agent.md": JA, "d.md": DOCS["d.md"]})
+    config_file = tmp_path / "runbooks.toml"
+    config_file.write_text(FOLDERS, encoding="utf-8")
+    config = load_config(config_file)
+    out = tmp_path / "out"
+
+    def make(into: Path) -> None:
+        build(src, into, config, formats=["html"], jobs=1)
+
+    make(out)
+    en_page = (out / "html" / "en" / "agent.html").read_text(encoding="utf-8")
+    assert 'href="../ja/agent.html#invalid-credentials" hreflang="ja-JP"' in en_page
+    assert "not in the Japanese version" in en_page  # the 100050 card
+    before = _mtimes(out)
+    # The Japanese version gains the 100050 entry: the English card links to it now.
+    (src / "ja" / "agent.md").write_text(
+        JA
+        + '\n## <a name="unable-to-connect"></a>接続できない\n\n| エラー | 原因 | 推奨アクション |\n'
+        "| --- | --- | --- |\n| サービスに接続できません (ID: 100050) | プロキシ。 | 許可します。 |\n",
+        encoding="utf-8",
+    )
+    make(out)
+    written = {page for page, mtime in _mtimes(out).items() if before.get(page) != mtime}
+    assert {
+        "en/agent.html",
+        "ja/agent.html",
+        "index.html",
+        "translations.html",
+        "codes/34513.html",
+        "codes/100050.html",
+    } <= written
+    assert not {"d.html", "codes/34599.html"} & written
+    en_page = (out / "html" / "en" / "agent.html").read_text(encoding="utf-8")
+    assert 'href="../ja/agent.html#unable-to-connect" hreflang="ja-JP"' in en_page
+    clean = tmp_path / "clean"
+    make(clean)
+    assert _site(out) == _site(clean)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from compiler.build import build
-from compiler.config import Config
+from compiler.config import Config, load_config
 from compiler.html.search import find_pagefind
 from tests.conftest import ROOT, SOURCE_DOCS
 from tests.e2e.conftest import CHROMIUM
@@ -44,7 +44,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Base URLs: ``root`` (site at /), ``sub`` (site at /sub/html/), ``hostile``."""
     work = tmp_path_factory.mktemp("e2e")
-    build(SOURCE_DOCS, work / "sub", Config(root=SOURCE_DOCS), formats=["html"])
+    # The checkout's runbooks.toml: the corpus's language versions.
+    build(SOURCE_DOCS, work / "sub", load_config(ROOT / "runbooks.toml"), formats=["html"])
     hostile_src = work / "hostile-src"
     hostile_src.mkdir()
     (hostile_src / "hostile.md").write_text(HOSTILE, encoding="utf-8")
@@ -124,9 +125,55 @@ def test_lookup_box_works_from_a_file_url(sites: dict[str, str], page: Any) -> N
 def test_code_permalink_lists_the_mars_entry(sites: dict[str, str], page: Any) -> None:
     page.goto(sites["root"] + "codes/0x1FC07.html")
     assert page.locator("h1").inner_text() == "Error code 0x1FC07"
-    titles = page.locator(".code-entry h2").all_inner_texts()
+    titles = page.locator(".code-entry h2, .code-entry .version h3 a").all_inner_texts()
     assert "Azure Backup エージェントのトラブルシューティング" in titles
     assert page.locator(".card-title", has_text="サービスの内部エラー [0x1FC07]").count() == 1
+
+
+# -- language versions ------------------------------------------------------------------
+MARS_EN = "azure-docs-en/backup-azure-mars-troubleshoot.html"
+CARD = "invalid-vault-credentials-provided"
+
+
+def test_language_switch_lands_on_the_same_card_in_the_other_version(
+    sites: dict[str, str], page: Any
+) -> None:
+    """On the English MARS page, at the 34513 card: the header's switch leads to the same
+    card on the Japanese page; the card's own link leads back."""
+    page.goto(sites["sub"] + MARS_EN + "#code-34513")
+    switch = page.locator("nav.lang-switch a[hreflang='ja-JP']")
+    assert switch.inner_text() == "日本語"
+    assert page.locator("link[rel=alternate][hreflang='ja-JP']").count() == 1
+    page.wait_for_function(
+        "document.querySelector(\"nav.lang-switch a[hreflang='ja-JP']\").getAttribute('href')"
+        f".endsWith('#{CARD}')"
+    )
+    switch.click()
+    page.wait_for_url(f"**/sub/html/{SEED}#{CARD}")
+    assert page.evaluate("location.hash") == f"#{CARD}"
+    card = page.locator(by_id(CARD))
+    assert card.evaluate("el => el.matches('article.card.error')")
+    assert card.locator("ul.codes").inner_text().strip() == "34513"
+    assert in_viewport(page, by_id(CARD))
+    assert page.evaluate("document.documentElement.lang") == "ja-JP"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "language-switch.png"))
+    card.locator("a.version-link[hreflang='en']").click()
+    page.wait_for_url(f"**/sub/html/{MARS_EN}#{CARD}")
+    assert page.locator(by_id(CARD)).locator("ul.codes").inner_text().strip() == "34513"
+
+
+def test_code_page_shows_the_versions_of_one_runbook_side_by_side(
+    sites: dict[str, str], page: Any
+) -> None:
+    page.goto(sites["root"] + "codes/34513.html")
+    group = page.locator(".code-versions")
+    assert group.count() == 1
+    columns = group.locator(".side-by-side > .version")
+    assert columns.count() == 2
+    assert [columns.nth(i).get_attribute("lang") for i in range(2)] == ["en", "ja-JP"]
+    boxes = [columns.nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["x"] < boxes[1]["x"] and abs(boxes[0]["y"] - boxes[1]["y"]) < 2
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -227,7 +274,13 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is missing (make node-deps installs it)")
 @pytest.mark.parametrize(
     ("name", "path"),
-    [("index", "index.html"), ("seed", SEED), ("code", "codes/34513.html")],
+    [
+        ("index", "index.html"),
+        ("seed", SEED),
+        ("code", "codes/34513.html"),
+        ("translations", "translations.html"),
+        ("mars-en", "azure-docs-en/backup-azure-mars-troubleshoot.html"),
+    ],
 )
 def test_no_serious_accessibility_violation(
     sites: dict[str, str], page: Any, name: str, path: str
