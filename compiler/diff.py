@@ -10,7 +10,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compiler.translations import PairDrift
 
 Export = Mapping[str, Any]
 
@@ -121,7 +124,7 @@ def _lang(doc: Mapping[str, Any]) -> str:
     return str(doc.get("locale", "")).split("-")[0].lower()
 
 
-def _drift_lines(d: Any) -> list[str]:
+def _drift_lines(d: PairDrift) -> list[str]:
     """A pair's differences, and whether the translation is older than its original."""
     lines = list(d.differences())
     if d.older:
