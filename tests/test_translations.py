@@ -530,3 +530,19 @@ def test_build_lang_writes_the_language_handbook_and_only_when_asked(
     assert (out / "pdf" / "handbook-ja.pdf").is_file() and (out / "pdf" / "handbook.pdf").is_file()
     assert run(base) == 0  # not asked for: removed, like any output no longer made
     assert not (out / "pdf" / "handbook-ja.pdf").exists()
+
+
+def test_without_runbooks_toml_the_corpus_pairs_by_identity_and_suggests_the_rest() -> None:
+    compilation = compile_sources(SOURCE_DOCS, Config(root=SOURCE_DOCS))
+    assert [[d.id for d in g] for g in compilation.graph.version_groups()] == [
+        [
+            "azure-docs-en/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout",
+            "azure-docs-ja/backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout",
+        ]
+    ]
+    (hint,) = [d for d in compilation.diagnostics if d.rule == "translation-suggest"]
+    assert hint.path == "000_seed_mars_agent_ja.md"
+    assert (
+        '{ en = "azure-docs-en/backup-azure-mars-troubleshoot.md", '
+        'ja = "000_seed_mars_agent_ja.md" }' in hint.message
+    )
