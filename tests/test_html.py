@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.build import build
-from compiler.config import Config
+from compiler.config import Config, load_config
 from compiler.generators.html import _procedure_figure
 from compiler.html import pagefind_service, sanitize, search
 from compiler.html.pages import allocate_anchors, layout
@@ -27,7 +27,7 @@ from compiler.html.paths import code_anchor, code_page, page_path, relative, saf
 from compiler.html.sanitize import Sanitizer, drop_command_lines, resolve_image
 from compiler.html.search import IndexResult, find_pagefind, index_language
 from compiler.model import Command, Document, ErrorEntry, Link, Procedure, Section, Step
-from tests.conftest import SEED, SOURCE_DOCS
+from tests.conftest import ROOT, SEED, SOURCE_DOCS
 
 SEED_ID = "000_seed_mars_agent_ja"
 PROC = "troubleshoot-restore-issues-procedure"
@@ -463,9 +463,13 @@ def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("no_search_index")
 def test_every_link_of_the_corpus_site_is_relative_and_resolves(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = build(SOURCE_DOCS, out, Config(root=SOURCE_DOCS), formats=["html"], jobs=1)
+    # With the checkout's runbooks.toml: the language switches and card links, the code pages
+    # of both versions and translations.html link to pages and cards that exist.
+    config = load_config(ROOT / "runbooks.toml")
+    result = build(SOURCE_DOCS, out, config, formats=["html"], jobs=1)
     assert not [d for d in result.compilation.diagnostics if d.rule.startswith("html-")]
     assert check_links(out / "html") > 5000
+    assert (out / "html" / "translations.html").is_file()
     pages = _site_pages(out / "html")
     assert (
         len([p for p in pages if p.parent.name == "codes"])
