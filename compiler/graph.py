@@ -97,19 +97,34 @@ class RunbookGraph:
 
     def versions(self, doc_id: str) -> list[Document]:
         """The other language versions of a document (by language, then id)."""
-        others = [
-            self.g.nodes[v]["obj"]
-            for _, v, k in self.g.out_edges(doc_key(doc_id), keys=True)
-            if k == "translation"
-        ]
-        return sorted(others, key=lambda d: (d.lang, d.id))
+        found = self._versions().get(doc_id)
+        if found is None:
+            return []
+        return [self.g.nodes[doc_key(other)]["obj"] for other in found[1]]
 
     def original_of(self, doc_id: str) -> str | None:
         """The id of the original among a document's versions (None: it has no versions)."""
-        for _, _, k, data in self.g.out_edges(doc_key(doc_id), keys=True, data=True):
-            if k == "translation":
-                return str(data["original"])
-        return None
+        found = self._versions().get(doc_id)
+        return found[0] if found else None
+
+    def _versions(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Document id -> (its runbook's original, its other versions by language then id):
+        read from the ``translation`` edges once (a walk of a document's edges was a walk of
+        all its entries and steps, for each code page that lists it)."""
+        table: dict[str, tuple[str, tuple[str, ...]]] | None = self.g.graph.get("versions")
+        if table is None:
+            table = {}
+            pairs: dict[str, list[tuple[str, str]]] = {}
+            for u, v, k, data in self.g.edges(keys=True, data=True):
+                if k == "translation":
+                    pairs.setdefault(u, []).append((v, str(data["original"])))
+            for u, found in pairs.items():
+                others = sorted(
+                    (self.g.nodes[v]["obj"] for v, _ in found), key=lambda d: (d.lang, d.id)
+                )
+                table[self.g.nodes[u]["obj"].id] = (found[0][1], tuple(d.id for d in others))
+            self.g.graph["versions"] = table
+        return table
 
     def paired_by(self, doc_id: str, other: str) -> str:
         """How two versions were paired: ``config``, ``folder`` or ``identity``."""
@@ -188,6 +203,7 @@ def build_graph(
     docs = sorted(documents, key=lambda d: d.id)
     for doc in docs:
         _add_document(g, doc)
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
     for group in versions:
         members = [d for d in group.documents if doc_key(d) in g]
         for a in members:
@@ -198,6 +214,14 @@ def build_graph(
                     g.add_edge(
                         doc_key(a), doc_key(b), key="translation", by=by, original=group.original
                     )
+        for a in members:
+            others = sorted(
+                (g.nodes[doc_key(b)]["obj"] for b in members if b != a),
+                key=lambda d: (d.lang, d.id),
+            )
+            if others:
+                table[a] = (group.original, tuple(d.id for d in others))
+    g.graph["versions"] = table
     for doc in docs:
         for link in doc.links:
             if link.kind == "doc" and link.target:

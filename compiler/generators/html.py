@@ -138,8 +138,12 @@ class HtmlGenerator:
             path = code_page(code.code)
             listed = sorted({doc.id for doc, _ in graph.entries_for_code(code.code)})
             # ... and their language versions, side by side (those without the code too).
-            shown = sorted({v.id for d in listed for v in graph.versions(d)} | set(listed))
-            keys[path] = _digest([listed, [(d, graph.original_of(d)) for d in shown]])
+            shown = listed
+            if any(graph.original_of(d) for d in listed):
+                shown = sorted({v.id for d in listed for v in graph.versions(d)} | set(listed))
+                keys[path] = _digest([listed, [(d, graph.original_of(d)) for d in shown]])
+            else:
+                keys[path] = _digest(listed)
             # A code page shows entries of the documents that have the code: it is
             # written again when one of their pages is, or when the list changed.
             if (
@@ -229,7 +233,10 @@ def _page_is_stale(
     links = [(link.href, link.kind, link.target) for link in doc.links]
     # Its language versions: the switch, each card's link to its match, the drift badge.
     versions = [(v.id, v.sha256, graph.paired_by(doc.id, v.id)) for v in graph.versions(doc.id)]
-    keys[path] = _digest([doc.sha256, links, versions, graph.original_of(doc.id)])
+    made_of: list[object] = [doc.sha256, links]
+    if versions:
+        made_of += [versions, graph.original_of(doc.id)]
+    keys[path] = _digest(made_of)
     if ctx.needs(doc.id) or previous.get(path) != keys[path]:
         return True
     changed = ctx.changed or frozenset()
@@ -324,7 +331,11 @@ def render_codes_index(env: Environment, site: Site) -> str:
     for code in site.graph.codes():
         entries = site.graph.entries_for_code(code.code)
         docs = list({doc.id: doc for doc, _ in entries}.values())
-        runbooks = [[doc for doc, found in group if found] for group in code_groups(site, entries)]
+        runbooks = None  # the code's runbooks, when one of them has other versions
+        if any(site.graph.original_of(doc.id) for doc in docs):
+            runbooks = [
+                [doc for doc, found in group if found] for group in code_groups(site, entries)
+            ]
         rows.append({"code": code, "entries": entries, "docs": docs, "runbooks": runbooks})
     return env.get_template("codes.html").render(
         **_base(site, CODES_INDEX, site.site_lang), rows=rows

@@ -373,33 +373,36 @@ def _suggest(docs: Mapping[str, Document], groups: _Groups, diags: Diagnostics) 
     """Pairs of documents in different languages, not paired, that share most of their
     error codes and procedure shapes: the best first, each document suggested once."""
     codes = {d: _codes(doc) for d, doc in docs.items()}
-    holders: dict[str, list[str]] = {}
+    holders: dict[str, dict[str, list[str]]] = {}  # language -> code -> documents
     for doc_id in sorted(docs):
+        by_code = holders.setdefault(docs[doc_id].lang, {})
         for code in codes[doc_id]:
-            holders.setdefault(code, []).append(doc_id)
+            by_code.setdefault(code, []).append(doc_id)
     scored: list[tuple[float, str, str, int, int, int, int]] = []
     seen: set[tuple[str, str]] = set()
     for a in sorted(docs):
-        for code in sorted(codes[a]):
-            for b in holders[code]:
-                if b <= a or (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                if docs[a].lang == docs[b].lang or not _unpaired(groups, a, b):
-                    continue
-                shared = len(codes[a] & codes[b])
-                fewer = min(len(codes[a]), len(codes[b]))
-                if shared < SUGGEST_CODES * fewer:
-                    continue
-                sa, sb = _shapes(docs[a]), _shapes(docs[b])
-                same_shapes = sum((sa & sb).values())
-                fewer_shapes = min(sum(sa.values()), sum(sb.values()))
-                if fewer_shapes and same_shapes < SUGGEST_SHAPES * fewer_shapes:
-                    continue
-                if shared < 2 and not same_shapes:
-                    continue  # one code in common says little alone
-                score = shared / fewer + (same_shapes / fewer_shapes if fewer_shapes else 0.0)
-                scored.append((-score, a, b, shared, fewer, same_shapes, fewer_shapes))
+        others = [by_code for lang, by_code in holders.items() if lang != docs[a].lang]
+        for code in sorted(codes[a]) if others else ():
+            for by_code in others:
+                for b in by_code.get(code, ()):
+                    if b <= a or (a, b) in seen:
+                        continue
+                    seen.add((a, b))
+                    if not _unpaired(groups, a, b):
+                        continue
+                    shared = len(codes[a] & codes[b])
+                    fewer = min(len(codes[a]), len(codes[b]))
+                    if shared < SUGGEST_CODES * fewer:
+                        continue
+                    sa, sb = _shapes(docs[a]), _shapes(docs[b])
+                    same_shapes = sum((sa & sb).values())
+                    fewer_shapes = min(sum(sa.values()), sum(sb.values()))
+                    if fewer_shapes and same_shapes < SUGGEST_SHAPES * fewer_shapes:
+                        continue
+                    if shared < 2 and not same_shapes:
+                        continue  # one code in common says little alone
+                    score = shared / fewer + (same_shapes / fewer_shapes if fewer_shapes else 0)
+                    scored.append((-score, a, b, shared, fewer, same_shapes, fewer_shapes))
     taken: set[str] = set()
     for _, a, b, shared, fewer, same, fewer_shapes in sorted(scored):
         if a in taken or b in taken:
