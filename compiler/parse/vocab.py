@@ -26,7 +26,7 @@ VOCAB_KEYS: dict[str, tuple[str, ...]] = {
         "none",
         "informational",
     ),
-    "jumps": ("forward", "back", "repeat"),
+    "jumps": ("forward", "back", "repeat", "skip"),
     "conditions": ("leading", "trailing"),
     "fallback": ("patterns",),
     "checklist": ("skip_headings",),
