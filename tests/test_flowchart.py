@@ -704,4 +704,4 @@ def test_skip_steps_draw_a_yes_edge_past_them() -> None:
     # A diamond asks the condition; yes lands on 4, named by the document's own words.
     assert re.search(r'd1_1 -> s4 \[taillabel="Yes — skip steps 2 and 3".*class="yes"\]', dot)
     assert re.search(r'd1_1 -> s2 \[taillabel="No"', dot)
-    assert "class=\"yes loop\"" not in dot
+    assert 'class="yes loop"' not in dot
