@@ -40,6 +40,7 @@ from compiler.parse.procedures import (
     procedure_from_lists,
     procedures_in_items,
 )
+from compiler.parse.step_headings import heading_procedures
 from compiler.parse.tables import TableContext, table_entries
 from compiler.parse.tree import Node, block_tree
 from compiler.parse.vocab import Vocabulary
@@ -101,6 +102,7 @@ def parse_document(
     entries, state.consumed = heading_entries(segments, vocab, state.tables)
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
+    doc.procedures.extend(heading_procedures(segments, vocab, title=doc.title, intro=INTRO_ANCHOR))
     _collect_links_and_anchors(root, state)
     entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))

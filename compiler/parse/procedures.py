@@ -92,7 +92,8 @@ def _sub_step_jumps(
 
 
 def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
-    """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one.
+    """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one,
+    also when the list after the note repeats the last number (7. / > [!NOTE] / 7. 8.).
 
     Returns ``{index of the first list: [lists]}``; a list that continues another is
     not a key. Lazy "1." numbering never continues: it gives no evidence.
@@ -105,7 +106,9 @@ def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
             continue
         count = sum(1 for li in node.children if li.type == "list_item")
         start = list_start(node)
-        if open_group is not None and start > 1 and start == next_number:
+        # "… 7. / > [!NOTE] / 7. 8. 9.": an author who numbers on after a note and writes
+        # the last number again still numbers on (readers count 10 steps).
+        if open_group is not None and start > 1 and next_number - 1 <= start <= next_number:
             open_group.append(node)
         else:
             open_group = [node]
