@@ -42,6 +42,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -180,6 +181,8 @@ class _Build:
     """The site's files, relative to ``out/html``, as the manifest lists them."""
     stamp: tuple[int, int, int]
     """The manifest's inode, size and mtime: another build changes them."""
+    errors: int
+    """Errors the build reported (publishing them takes ``--force``)."""
 
 
 def _check_build(out: Path, *, force: bool) -> _Build:
@@ -214,7 +217,7 @@ def _check_build(out: Path, *, force: bool) -> _Build:
             f"[{rule}]; fix them and build again (`runbooks check` lists them all), or "
             "publish anyway with --force"
         )
-    return _Build(out, manifest, files, _stamp(out / MANIFEST))
+    return _Build(out, manifest, files, _stamp(out / MANIFEST), len(errors))
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -467,7 +470,10 @@ class _Destination:
         folder = self.releases / release
         if folder.is_symlink() or not folder.is_dir():
             return
-        shutil.rmtree(folder, onerror=_writable_and_retry)
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(folder, onexc=_writable_and_retry)
+        else:
+            shutil.rmtree(folder, onerror=_writable_and_retry)
 
     def write_server_settings(self) -> Path | None:
         if os.name == "nt":  # nginx is not what serves a Windows folder
@@ -783,7 +789,7 @@ def publish(
         removed = destination.prune(previous)
         nginx = destination.write_server_settings()
     notes: tuple[str, ...] = (note,) if note else ()
-    if build.manifest.counts.get("errors") and force:
+    if build.errors:
         notes += ("published with --force: the build has errors",)
     return Published(
         target.destination,
