@@ -172,7 +172,7 @@ def test_the_source_commit_is_named_and_marked_when_the_build_is_not_of_it(
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "doc"], check=True)
     commit = subprocess.run(
-        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, encoding="utf-8"
     ).stdout.strip()
     out = fake_build(tmp_path / "build", "v1")
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))

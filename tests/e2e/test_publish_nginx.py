@@ -99,7 +99,7 @@ def nginx(work: Path, location_block: Path) -> Iterator[int]:
         encoding="utf-8",
     )
     command = [str(NGINX), "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")]
-    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    checked = subprocess.run([*command, "-t"], capture_output=True, encoding="utf-8")
     assert checked.returncode == 0, checked.stderr
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
