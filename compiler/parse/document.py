@@ -39,6 +39,7 @@ from compiler.parse.procedures import (
     fallback_text,
     procedure_from_lists,
     procedures_in_items,
+    regroup_bare_markers,
 )
 from compiler.parse.step_headings import heading_procedures
 from compiler.parse.tables import TableContext, table_entries
@@ -156,6 +157,8 @@ def _walk(
     in_step: bool = False,
 ) -> None:
     doc, vocab = state.doc, state.vocab
+    if top_level:
+        nodes = regroup_bare_markers(nodes, state.tables.source_lines)
     groups = continuation_groups(nodes) if not in_step else {}
     for index, node in enumerate(nodes):
         kind = node.type
