@@ -10,6 +10,8 @@ paragraphs of a step heading, outside its lists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
+from urllib.parse import quote
 
 from compiler.model import Procedure, Step
 from compiler.parse.blocks import line_of, parts_of
@@ -78,7 +80,10 @@ def _procedure(
         section=parent.anchor if parent else intro,
     )
     for position, (seg, _, text) in enumerate(chain, 1):
-        step = Step(number=position, text=text or seg.title, line=seg.line)
+        label = text or seg.title
+        # The step links to its heading, where what it says is written out.
+        link = f'<a href="#{quote(seg.anchor, safe="")}">{escape(label, quote=False)}</a>'
+        step = Step(number=position, text=label, line=seg.line, html=link)
         # Jumps count the numbers as written ("continue to Step 3"), as readers do.
         for block in _own_blocks(seg, segments):
             if block.type != "paragraph":
