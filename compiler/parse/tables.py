@@ -15,7 +15,12 @@ from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import flatten_text, inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
-from compiler.parse.codes import codes_in_code_context, codes_in_text, leading_identifier
+from compiler.parse.codes import (
+    codes_in_code_context,
+    codes_in_text,
+    leading_identifier,
+    named_identifiers,
+)
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
@@ -220,7 +225,9 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         symbol_lines = cell_lines(cell(column))
         codes.extend(codes_in_code_context(symbol_lines[0] if symbol_lines else ""))
     context = " ".join(cell_lines(cell(cols.context)))
-    codes = _unique(codes + codes_in_text(message) + codes_in_text(context))
+    codes = _unique(
+        codes + codes_in_text(message) + named_identifiers(message) + codes_in_text(context)
+    )
     causes: list[Cause] = []
     if cols.cause is not None and cols.cause != cols.message:
         causes.extend(_causes(cell(cols.cause), row.line))
