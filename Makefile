@@ -11,10 +11,17 @@ PYTEST_ARGS ?=
 AXE_VERSION := 4.11.4
 NODE_STAMP  := node_modules/.axe-core-$(AXE_VERSION)
 
-.PHONY: runbooks test check bench eval fuzz clean deps venv bytecode node-deps
+.PHONY: runbooks publish test check bench eval fuzz clean deps venv bytecode node-deps
 
 runbooks: deps venv bytecode
 	$(VENV)/bin/runbooks build $(SOURCE) --out $(OUT)
+
+# The built site, made live in TO (or [publish] to of runbooks.toml); PUBLISH_ARGS: more
+# options, e.g. --rollback, --keep 10, --force.
+TO ?=
+PUBLISH_ARGS ?=
+publish: venv bytecode
+	$(VENV)/bin/runbooks publish --out $(OUT) $(if $(TO),--to $(TO)) $(PUBLISH_ARGS)
 
 test: deps venv node-deps
 	$(PY) -X warn_default_encoding -m pytest $(PYTEST_ARGS)

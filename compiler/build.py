@@ -280,7 +280,9 @@ def _build_with(
     manifest.settled = not (
         changes or pair_changes or the_plan.removed or failed or compilation.unreadable
     )
-    manifest.summary = summary(compilation)
+    manifest.counts = counts(compilation)
+    manifest.summary = summary(compilation, manifest.counts)
+    manifest.source = str(source.resolve())
     manifest.diagnostics = diagnostic_records(compilation.diagnostics)
     writer.write_text(MANIFEST, manifest_json(manifest))
     writer.finish()  # before the marker goes: a killed build's leftovers are swept
@@ -378,13 +380,25 @@ def print_diagnostics(
     (stream or sys.stderr).write("".join(lines))
 
 
-def summary(compilation: Compilation) -> str:
+def counts(compilation: Compilation) -> dict[str, int]:
+    """What a build holds, by name (recorded in the manifest; see :func:`summary`)."""
     docs = compilation.graph.documents()
     diags = compilation.diagnostics
+    return {
+        "documents": len(docs),
+        "error_entries": sum(len(d.errors) for d in docs),
+        "codes": len(compilation.graph.codes()),
+        "procedures": sum(len(d.procedures) for d in docs),
+        "checklists": sum(len(d.checklists) for d in docs),
+        "errors": diags.count(Severity.ERROR),
+        "warnings": diags.count(Severity.WARNING),
+    }
+
+
+def summary(compilation: Compilation, known: dict[str, int] | None = None) -> str:
+    c = known if known is not None else counts(compilation)
     return (
-        f"{len(docs)} documents: {sum(len(d.errors) for d in docs)} error entries, "
-        f"{len(compilation.graph.codes())} codes, "
-        f"{sum(len(d.procedures) for d in docs)} procedures, "
-        f"{sum(len(d.checklists) for d in docs)} checklists; "
-        f"{diags.count(Severity.ERROR)} errors, {diags.count(Severity.WARNING)} warnings"
+        f"{c['documents']} documents: {c['error_entries']} error entries, "
+        f"{c['codes']} codes, {c['procedures']} procedures, {c['checklists']} checklists; "
+        f"{c['errors']} errors, {c['warnings']} warnings"
     )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from compiler import processes
 from compiler.build import UnknownFormatError, build, print_diagnostics
-from compiler.config import Config, ConfigError, find_config, load_config
+from compiler.config import SWITCHES, Config, ConfigError, find_config, load_config
 from compiler.processes import Stopped
 from compiler.progress import progress_for
 
@@ -84,6 +84,29 @@ def _parser() -> argparse.ArgumentParser:
         "--watch", action="store_true", help="rebuild on change and reload the page"
     )
 
+    p_publish = sub.add_parser(
+        "publish", help="make the built site live in a folder a web server serves"
+    )
+    p_publish.add_argument("--out", type=Path, help="the build's output folder (default: build)")
+    p_publish.add_argument(
+        "--to", type=Path, metavar="FOLDER", help="destination (default: [publish] to)"
+    )
+    p_publish.add_argument(
+        "--keep", type=int, metavar="N", help="releases kept, the live one included (default: 5)"
+    )
+    p_publish.add_argument(
+        "--switch",
+        choices=SWITCHES,
+        help="how a release goes live: a renamed symbolic link, renamed folders, or "
+        "auto (a link where the destination can hold one; the default)",
+    )
+    p_publish.add_argument(
+        "--rollback", action="store_true", help="make the release live before this one live again"
+    )
+    p_publish.add_argument(
+        "--force", action="store_true", help="publish even a build that reported errors"
+    )
+
     p_diff = sub.add_parser("diff", help="what changed between two JSON exports (runbooks.json)")
     p_diff.add_argument("old", type=Path)
     p_diff.add_argument("new", type=Path)
@@ -121,6 +144,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _serve(args, config)
         if args.command == "drift":
             return _drift(args, config)
+        if args.command == "publish":
+            return _publish(args, config)
         return _lookup(args, config)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (processes.Stopped)
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
@@ -261,6 +286,50 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         # A rebuild may be running in the watching thread: its processes end now.
         processes.end_all()
     return status
+
+
+def _publish(args: argparse.Namespace, config: Config) -> int:
+    from compiler.publish import Refused, SettingsError, Target, publish, rollback
+
+    try:
+        target = Target.of(config, to=args.to, keep=args.keep, switch=args.switch)
+        if args.rollback:
+            result = rollback(target)
+        else:
+            out = args.out if args.out is not None else config.path(config.out)
+            result = publish(
+                out,
+                target,
+                force=args.force,
+                source=config.path(config.source),
+                exclude=config.exclude,
+            )
+    except SettingsError as exc:
+        print(f"runbooks: {exc}", file=sys.stderr)
+        return 2
+    except Refused as exc:
+        done = "rolled back" if args.rollback else "published"
+        print(f"runbooks: nothing {done}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # after the switch: the new release is live
+        print(f"runbooks: {target.destination}: {exc}", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"runbooks: note: {note}", file=sys.stderr)
+    live = result.destination / "current"
+    if args.rollback:
+        print(f"rolled back to release {result.release} at {live} (from {result.previous})")
+    else:
+        how = "copied" if result.copied else "linked"
+        line = f"published release {result.release} at {live} ({result.files} files {how}"
+        if result.carried:
+            line += f"; {result.carried} search files of {result.previous} kept for open pages"
+        print(line + ")")
+    if result.removed:
+        print(f"removed releases: {', '.join(result.removed)}")
+    if result.nginx is not None:
+        print(f"nginx: include {result.nginx} in a server block; IIS: serve {live}")
+    return 0
 
 
 def _diff(args: argparse.Namespace) -> int:

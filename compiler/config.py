@@ -20,6 +20,25 @@ class ConfigError(Exception):
     """A configuration file that cannot be used as written."""
 
 
+SWITCHES = ("auto", "link", "rename")
+"""How ``runbooks publish`` makes a release live (see :mod:`compiler.publish`)."""
+MIN_KEEP = 2
+"""The live release and the one ``--rollback`` returns to."""
+
+
+@dataclass(slots=True, frozen=True)
+class PublishConfig:
+    """The ``[publish]`` table: where ``runbooks publish`` puts the site."""
+
+    to: str | None = None
+    """Destination folder (relative to the config file); ``--to`` overrides it."""
+    keep: int = 5
+    """Releases kept in the destination, the live one included (at least 2)."""
+    switch: str = "auto"
+    """``link`` (a symbolic link renamed over ``current``), ``rename`` (folders renamed,
+    where links cannot be made) or ``auto`` (a link where the destination can hold one)."""
+
+
 @dataclass(slots=True, frozen=True)
 class DeclaredVersions:
     """One ``[translations]`` entry: documents (or folders) that are versions of each other."""
@@ -57,7 +76,8 @@ class Config:
     """Formats to build; empty means every available one."""
     site_title: str = "Runbooks"
     base_path: str = "/"
-    """Where the site will be served (links stay relative; used for canonical URLs only)."""
+    """Where the site is served (links stay relative): the URL path of the web server
+    settings ``runbooks publish`` writes (``/runbooks/``)."""
     templates: str | None = None
     """Folder of template overrides, searched before the built-in templates."""
     exclude: tuple[str, ...] = ("NOTICE.md",)
@@ -66,6 +86,8 @@ class Config:
     """Extra vocabulary per language: ``[vocab.en.headers] fix = ["Remedy"]``."""
     translations: TranslationSettings = TranslationSettings()
     """Documents that are language versions of one runbook (``[translations]``)."""
+    publish: PublishConfig = PublishConfig()
+    """``[publish]``: where and how ``runbooks publish`` puts the site (no effect on builds)."""
     root: Path = Path(".")
     """Folder relative paths are resolved against (the config file's folder)."""
 
@@ -84,8 +106,11 @@ _TYPES: dict[str, type] = {
     "exclude": list,
     "vocab": dict,
     "translations": dict,
+    "publish": dict,
 }
 TRANSLATION_KEYS = ("pairs", "folders", "original")
+_PUBLISH_TYPES: dict[str, type] = {"to": str, "keep": int, "switch": str}
+_TYPE_NAMES = {str: "a string", int: "a whole number", list: "a list", dict: "a table"}
 VALID_KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 
@@ -113,7 +138,7 @@ def config_from_mapping(data: dict[str, Any], path: Path, text: str = "") -> Con
         expected = _TYPES[key]
         if not isinstance(value, expected):
             raise ConfigError(
-                f"{path}: '{key}' must be a {expected.__name__}, "
+                f"{path}: '{key}' must be {_TYPE_NAMES[expected]}, "
                 f"not {type(value).__name__} ({value!r})"
             )
         if isinstance(value, list):
@@ -123,9 +148,40 @@ def config_from_mapping(data: dict[str, Any], path: Path, text: str = "") -> Con
         values[key] = value
     if "vocab" in values:
         _check_vocab(values["vocab"], path)
+    if "publish" in values:
+        values["publish"] = _publish_config(values["publish"], path)
     if "translations" in values:
         values["translations"] = _translations(values["translations"], path, text)
     return Config(**values, root=path.parent.resolve())
+
+
+def _publish_config(table: dict[str, Any], path: Path) -> PublishConfig:
+    for key, value in table.items():
+        if key not in _PUBLISH_TYPES:
+            raise ConfigError(
+                f"{path}: unknown key 'publish.{key}'; valid keys are: {', '.join(_PUBLISH_TYPES)}"
+            )
+        expected = _PUBLISH_TYPES[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(
+                f"{path}: 'publish.{key}' must be {_TYPE_NAMES[expected]}, "
+                f"not {type(value).__name__} ({value!r})"
+            )
+    default = PublishConfig()
+    keep = table.get("keep", default.keep)
+    if keep < MIN_KEEP:
+        raise ConfigError(
+            f"{path}: 'publish.keep' must be at least {MIN_KEEP} (the live release and the "
+            f"one --rollback returns to), not {keep}"
+        )
+    switch = table.get("switch", default.switch)
+    if switch not in SWITCHES:
+        raise ConfigError(
+            f"{path}: 'publish.switch' must be one of {', '.join(SWITCHES)}, not {switch!r}"
+        )
+    if table.get("to") == "":
+        raise ConfigError(f"{path}: 'publish.to' must name a folder")
+    return PublishConfig(to=table.get("to"), keep=keep, switch=switch)
 
 
 def _translations(table: dict[str, Any], path: Path, text: str) -> TranslationSettings:

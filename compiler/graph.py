@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from compiler.model import Document, ErrorEntry, Jump, Procedure, Step
+from compiler.model import WAY_ON_KINDS, Document, ErrorEntry, Jump, Procedure, Step
 
 if TYPE_CHECKING:
     from compiler.translations import VersionGroup
@@ -304,7 +304,6 @@ def _add_code(g: nx.MultiDiGraph, code: str) -> None:
 def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddNode) -> None:
     pk = add(procedure_key(doc.id, proc.id), "procedure", proc, proc.line)
     g.add_edge(doc_key(doc.id), pk, key="contains")
-    numbers = {s.number for s in proc.steps}
     for step in proc.steps:
         g.add_edge(
             pk, add(step_key(doc.id, proc.id, step.number), "step", step, step.line), key="contains"
@@ -313,9 +312,8 @@ def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddN
         sk = step_key(doc.id, proc.id, step.number)
         # One jump edge per target: two phrasings of the same jump share it, conditions joined.
         by_target: dict[int, list[Jump]] = {}
-        for jump in step.jumps:
-            if jump.to in numbers:
-                by_target.setdefault(jump.to, []).append(jump)
+        for jump in proc.ways_on(step):
+            by_target.setdefault(jump.to, []).append(jump)
         for target, jumps in by_target.items():
             conditions = list(dict.fromkeys(j.condition for j in jumps if j.condition))
             g.add_edge(
@@ -330,5 +328,6 @@ def _add_procedure(g: nx.MultiDiGraph, doc: Document, proc: Procedure, add: AddN
 
 
 def _always_jumps(step: Step) -> bool:
-    """An unconditional "go to step N" replaces the way on; a repeat comes back, so it does not."""
-    return any(j.condition is None and j.kind in ("forward", "back") for j in step.jumps)
+    """An unconditional "go to step N" (or "skip step N") replaces the way on; a repeat
+    comes back, so it does not."""
+    return any(j.condition is None and j.kind in WAY_ON_KINDS for j in step.jumps)

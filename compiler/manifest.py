@@ -45,6 +45,11 @@ class Manifest:
     """Nothing changed since the build before and nothing failed: the next build with the
     same inputs has nothing to do (see :mod:`compiler.uptodate`)."""
     summary: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    """What the build holds: ``documents``, ``error_entries``, ``codes``, ``procedures``,
+    ``checklists``, and its ``errors`` and ``warnings`` (``runbooks publish`` reports them)."""
+    source: str = ""
+    """The source folder the build read (absolute): ``runbooks publish`` names its commit."""
     diagnostics: list[list[Any]] = field(default_factory=list)
     """What the build reported, replayed when the next one has nothing to do."""
 
@@ -73,8 +78,9 @@ def manifest_json(manifest: Manifest) -> str:
 
 
 def config_fingerprint(config: Config) -> str:
+    # Where the site is published changes no output: it rebuilds nothing.
     data: dict[str, Any] = {
-        f.name: getattr(config, f.name) for f in fields(Config) if f.name != "root"
+        f.name: getattr(config, f.name) for f in fields(Config) if f.name not in ("root", "publish")
     }
     return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 

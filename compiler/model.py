@@ -57,6 +57,10 @@ class Link:
     """``<document id>#<anchor>`` (anchor may be empty) for ``doc``/``anchor`` links."""
 
 
+WAY_ON_KINDS = frozenset({"forward", "back", "skip"})
+"""Jump kinds that, unconditional, replace a step's way on (a repeat comes back)."""
+
+
 @dataclass(slots=True)
 class Jump:
     """A step's instruction to continue at another step of the same procedure."""
@@ -67,7 +71,8 @@ class Jump:
     """The condition clause ("見つかった場合は", "If you locate it"), or None."""
     line: int
     kind: str = "forward"
-    """``forward``, ``back`` or ``repeat``."""
+    """``forward``, ``back``, ``repeat`` or ``skip`` ("skip step 4": ``to`` is the step left
+    out, the reader goes on after it)."""
     last: int | None = None
     """For "repeat steps 2-4": the last step of the repeated range."""
     phrase: str = ""
@@ -98,6 +103,30 @@ class Procedure:
     fallback: str | None = None
     """What to do when every step failed ("それでも回復が失敗する場合は…")."""
     fallback_line: int | None = None
+
+    def ways_on(self, step: Step) -> list[Jump]:
+        """``step``'s jumps as moves: each jump to an existing step, and each skip phrase
+        ("if so, skip steps 2 and 4") as one jump of kind ``skip`` to the first later step
+        it does not leave out (none when it skips to the end or names a missing step).
+        The graph, flowcharts and scripts follow these; pages show the jumps as written."""
+        numbers = {s.number for s in self.steps}
+        moves: list[Jump] = []
+        skips: dict[tuple[int, str, str | None], list[Jump]] = {}
+        for jump in step.jumps:
+            if jump.kind == "skip":
+                skips.setdefault((jump.line, jump.phrase, jump.condition), []).append(jump)
+            elif jump.to in numbers:
+                moves.append(jump)
+        for group in skips.values():
+            skipped = {j.to for j in group}
+            if not skipped <= numbers:
+                continue
+            later = self.steps[next(i for i, s in enumerate(self.steps) if s is step) + 1 :]
+            resume = next((s.number for s in later if s.number not in skipped), None)
+            if resume is not None:
+                first = group[0]
+                moves.append(Jump(resume, first.condition, first.line, "skip", phrase=first.phrase))
+        return moves
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ SYSTEM_PKGS=(
     libpangoft2-1.0-0
     poppler-utils
     chromium  # only for the browser tests (tests/e2e), driven by Playwright
+    nginx     # only for the publishing test (tests/e2e/test_publish_nginx.py), which starts its own
 )
 
 # For testing this script: PKGS_OVERRIDE="pkg1 pkg2" replaces the list above.
@@ -49,6 +50,15 @@ if [[ $EUID -ne 0 ]]; then
 fi
 
 echo "ensure-system-deps: installing missing Debian packages: ${missing[*]}"
+# No service may start as a package is installed (nginx would take port 80): the tests start
+# their own, on a loopback port. Debian's maintainer scripts ask policy-rc.d; where there is
+# none, one that says "no" is in place for the install only.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# ensure-system-deps: no service starts during the install\nexit 101\n' \
+        >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 

@@ -692,3 +692,16 @@ def test_fmt_keeps_unknown_names_and_returns_a_malformed_template(
     template: str, expected: str
 ) -> None:
     assert fmt(template, page=3, pages=12) == expected
+
+
+def test_skip_steps_draw_a_yes_edge_past_them() -> None:
+    doc = compile_text(
+        "# Skips\n\n1. Check. If the key exists, skip steps 2 and 3.\n2. Make a key.\n"
+        "3. Upload it.\n4. Done.\n",
+        "skips.md",
+    )
+    (dot,) = procedure_dot(doc, doc.procedures[0], _graph(doc))
+    # A diamond asks the condition; yes lands on 4, named by the document's own words.
+    assert re.search(r'd1_1 -> s4 \[taillabel="Yes — skip steps 2 and 3".*class="yes"\]', dot)
+    assert re.search(r'd1_1 -> s2 \[taillabel="No"', dot)
+    assert 'class="yes loop"' not in dot

@@ -66,3 +66,31 @@ def test_queries_answer_the_same_after_a_caller_changes_a_list(tmp_path: Path) -
     codes.clear()
     entries.clear()
     assert graph.documents() and graph.codes() and graph.entries_for_code(graph.codes()[0].code)
+
+
+SKIPS = """# Private subnet
+
+1. Inspect the ranges. If the subnet range is a subset of the VPC range, skip steps 2 and 4.
+2. Create a private subnet.
+3. Create a NAT gateway.
+4. Modify the routing table.
+5. Skip step 6.
+6. Create a key pair.
+7. Done.
+"""
+
+
+def test_skip_steps_move_past_the_steps_named(make_source: MakeSource) -> None:
+    root = make_source({"skips.md": SKIPS})
+    graph = compile_sources(root, Config(root=root), jobs=1).graph
+    doc = graph.document("skips")
+    assert doc is not None
+    edges = [
+        (a, b, kind, data.get("kind"))
+        for a, b, kind, data in graph.step_edges("skips", doc.procedures[0])
+    ]
+    # 1: next to 2, and (if so) a skip edge to 3, the first step not left out.
+    assert (1, 2, "next", None) in edges and (1, 3, "jump", "skip") in edges
+    assert not any(a == 1 and b == 4 for a, b, _, _ in edges)
+    # 5: "Skip step 6." without a condition replaces the way on.
+    assert [(a, b, k) for a, b, k, _ in edges if a == 5] == [(5, 7, "jump")]

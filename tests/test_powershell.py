@@ -469,6 +469,7 @@ def test_seed_data(seed_graph: RunbookGraph) -> None:
             "Condition": "見つかった場合は",
             "Ask": True,
             "Question": "見つかりましたか?",
+            "Skip": [],
         }
     ]
     assert walk(proc, {f"proc:{SEED_PROC}/step/3/condition": "yes"}) == [1, 2, 3, 7, 8, 9]
@@ -492,21 +493,39 @@ def test_seed_data(seed_graph: RunbookGraph) -> None:
 def walk(proc: dict[str, object], answers: dict[str, str]) -> list[int]:
     """The runtime's walk (Invoke-Procedure) over the data, in Python."""
     steps = {s["Number"]: s for s in proc["Steps"]}  # type: ignore[attr-defined]
-    current, seen = proc["Start"], []
+    current, seen, skipped = proc["Start"], [], set()
     while current and len(seen) < 100:
         step = steps[current]
         seen.append(current)
         target = step["Next"]
         for k, jump in enumerate(step["Jumps"], 1):
-            if not jump["Ask"]:
-                target = jump["To"]
-                break
             key = f"{proc['Key']}/step/{current}/condition" + (f"/{k}" if k > 1 else "")
-            if answers.get(key) == "yes":
+            if not jump["Ask"] or answers.get(key) == "yes":
                 target = jump["To"]
+                skipped.update(jump["Skip"])
                 break
+        while target and target in skipped and target in steps:
+            target = steps[target]["Next"]
         current = target
     return seen
+
+
+def test_skip_steps_pass_over_every_step_named(make_source: MakeSource) -> None:
+    text = (
+        "# Subnet\n\n1. Check. If the range is a subset, skip steps 2 and 4.\n"
+        "2. Make a subnet.\n3. Make a gateway.\n4. Route.\n5. Done.\n"
+    )
+    root = make_source({"subnet.md": text})
+    graph = compile_sources(root, Config(root=root), jobs=1).graph
+    doc = graph.document("subnet")
+    assert doc is not None
+    procs = runbook_data(graph, doc, make_kit())["Procedures"]
+    assert isinstance(procs, list)
+    proc = procs[0]
+    jumps = proc["Steps"][0]["Jumps"]  # type: ignore[index]
+    assert [(j["To"], j["Kind"], j["Skip"]) for j in jumps] == [(3, "skip", [2, 4])]
+    assert walk(proc, {f"{proc['Key']}/step/1/condition": "yes"}) == [1, 3, 5]
+    assert walk(proc, {}) == [1, 2, 3, 4, 5]
 
 
 def test_english_script_speaks_english(corpus_out: Path) -> None:

@@ -33,7 +33,7 @@ from compiler.flowchart.text import (
     wrap_capped,
 )
 from compiler.graph import RunbookGraph, procedure_key
-from compiler.model import Document, ErrorEntry, Item, Jump, Procedure, Step
+from compiler.model import WAY_ON_KINDS, Document, ErrorEntry, Item, Jump, Procedure, Step
 from compiler.strings import fmt, ui_strings
 
 FONT = "Noto Sans CJK JP"
@@ -171,17 +171,16 @@ def _nexts(doc: Document, proc: Procedure, graph: RunbookGraph) -> dict[int, int
         return {a: b for a, b, kind, _ in graph.step_edges(doc.id, proc) if kind == "next"}
     out = {}
     for step, after in zip(proc.steps, proc.steps[1:], strict=False):
-        if not any(j.condition is None and j.kind in ("forward", "back") for j in step.jumps):
+        if not any(j.condition is None and j.kind in WAY_ON_KINDS for j in step.jumps):
             out[step.number] = after.number
     return out
 
 
 def _flows(doc: Document, proc: Procedure, graph: RunbookGraph) -> dict[int, _Flow]:
-    numbers = {s.number for s in proc.steps}
     nexts = _nexts(doc, proc, graph)
     flows: dict[int, _Flow] = {}
     for index, step in enumerate(proc.steps):
-        present = [j for j in step.jumps if j.to in numbers]
+        present = proc.ways_on(step)
         decisions = [j for j in present if j.condition is not None]
         repeats = [j for j in present if j.condition is None and j.kind == "repeat"]
         gotos = [j for j in present if j.condition is None and j.kind != "repeat"]
@@ -332,7 +331,7 @@ def procedure_dot(
 
 
 def _is_back(jump: Jump, number: int) -> bool:
-    return jump.kind != "forward" or jump.to <= number
+    return jump.kind in ("back", "repeat") or jump.to <= number
 
 
 def _targets(flow: _Flow) -> list[tuple[int, bool]]:
@@ -435,6 +434,9 @@ class _PageWriter:
             label = words.get("yes", "Yes")
             if jump.kind == "repeat":
                 label += " — " + _repeat_label(words, jump)
+            elif jump.kind == "skip":
+                # The move lands after the skipped steps; the document's words say which.
+                label += " — " + truncate(clean(jump.phrase), QUESTION_WIDTH)
             self._edge(diamond, jump.to, loop=_is_back(jump, step.number), label=label, cls="yes")
             current = diamond
         no = words.get("no", "No") if current != here else None

@@ -70,6 +70,17 @@ _ERRORISH = re.compile(
     r"|NotFound|Mismatch|Unavailable|Timeout|TimedOut|Forbidden|Invalid|Rejected|Unauthorized"
     r"|Conflict|Exceeded|Unreachable|NotSupported|NotEnabled|Missing))(?![\w.\-])"
 )
+# A CamelCase identifier named as the error: "CheckSessionHostDomainIsReachableAsync エラー",
+# "the ValidateCredentials error".
+_CAMEL_NAMED = re.compile(
+    r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])[`*_'\"”」]*"
+    r"(?:\s+(?:[Ee]rrors?|[Ee]xceptions?)\b|\s*(?:エラー|例外))"
+)
+_SETTING = re.compile(
+    r"[`*_'\"”」]*\s*(?:構成設定|設定|パラメーター|プロパティ|settings?\b|parameters?\b|propert(?:y|ies)\b"
+    r"|values?\b|keys?\b|class\b|module\b)",
+    re.IGNORECASE,
+)
 # One more code of a list: ", 95520", " および 97118", " and 5205", "、2129", " と 2129"
 _LISTED = re.compile(
     r"\s*(?:[,、，/]|\band\b|\bor\b|および|及び|または|と)\s*(0[xX][0-9A-Fa-f]{2,}|\d{3,})(?![\w.])",
@@ -140,6 +151,24 @@ def _codes_in_code_context(text: str) -> tuple[str, ...]:
         found.append((lead.start(1), lead.group(1)))
         found.extend(_listed_after(text, lead.end(1)))  # "2133 と 2129"
     found.extend(_matches_all((*_IN_TEXT, _CAMEL, _UNDERSCORED, _ERRORISH), text))
+    return tuple(_unique(code for _, code in sorted(found)))
+
+
+def named_identifiers(text: str) -> list[str]:
+    """Identifiers an error card shows as the error: named like one (InstallMsiException,
+    ConnectionBrokenMissedHeartbeatThresholdExceeded) or followed by the word error."""
+    return list(_named_identifiers(text))
+
+
+@lru_cache(maxsize=4096)
+def _named_identifiers(text: str) -> tuple[str, ...]:
+    found = [
+        (pos, code)
+        for pos, code in _matches_all((_ERRORISH, _CAMEL_NAMED), text)
+        # "ConnectionEstablished:UnexpectedNetworkDisconnect" is one name, not two;
+        # "the VMTaskTimeout setting" names a setting.
+        if text[pos - 1 : pos] != ":" and not _SETTING.match(text, pos + len(code))
+    ]
     return tuple(_unique(code for _, code in sorted(found)))
 
 

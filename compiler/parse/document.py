@@ -39,7 +39,9 @@ from compiler.parse.procedures import (
     fallback_text,
     procedure_from_lists,
     procedures_in_items,
+    regroup_bare_markers,
 )
+from compiler.parse.step_headings import heading_procedures
 from compiler.parse.tables import TableContext, table_entries
 from compiler.parse.tree import Node, block_tree
 from compiler.parse.vocab import Vocabulary
@@ -101,6 +103,7 @@ def parse_document(
     entries, state.consumed = heading_entries(segments, vocab, state.tables)
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
+    doc.procedures.extend(heading_procedures(segments, vocab, title=doc.title, intro=INTRO_ANCHOR))
     _collect_links_and_anchors(root, state)
     entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))
@@ -187,6 +190,8 @@ def _walk(
     in_step: bool = False,
 ) -> None:
     doc, vocab = state.doc, state.vocab
+    if top_level:
+        nodes = regroup_bare_markers(nodes, state.tables.source_lines)
     groups = continuation_groups(nodes) if not in_step else {}
     for index, node in enumerate(nodes):
         kind = node.type

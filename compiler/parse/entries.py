@@ -27,6 +27,7 @@ from compiler.parse.codes import (
     codes_in_text,
     heading_codes,
     identifier_codes,
+    named_identifiers,
 )
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
@@ -515,6 +516,7 @@ def _entry(
     shown = [t for p in parts if p.role in ("message", "cause", "body", "fix") for t in p.texts]
     shown.extend(q for p in parts for q in p.quoted)
     codes.extend(codes_in_text("\n".join(shown)))
+    codes.extend(named_identifiers("\n".join(shown)))
     causes = [
         Cause(text=flatten_text(item), line=item.line, html=item.html)
         for p in parts

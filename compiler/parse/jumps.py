@@ -52,10 +52,31 @@ def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jum
             if condition is None and label is not None:
                 # "iOS 12.2 and later: ... Then continue to step 3." — the label is the case.
                 condition = label.group(1).strip()
+            phrase = m.group(0)
+            if kind == "skip":
+                jumps.extend(
+                    Jump(to=t, condition=condition, line=line, kind=kind, phrase=phrase)
+                    for t in _skipped(to, last, m.groupdict().get("more"))
+                )
+                continue
             jumps.append(
-                Jump(to=to, condition=condition, line=line, kind=kind, last=last, phrase=m.group(0))
+                Jump(to=to, condition=condition, line=line, kind=kind, last=last, phrase=phrase)
             )
     return jumps
+
+
+_NUMBER = re.compile(r"\d+")
+_LONGEST_SKIP = 20
+"""A longer "skip steps 2-400" is a typo, not a range to spell out."""
+
+
+def _skipped(first: int, last: int | None, more: str | None) -> list[int]:
+    """The steps a skip names: "2 and 4" -> [2, 4]; "2-4" -> [2, 3, 4]."""
+    steps = [first]
+    if last is not None and first < last <= first + _LONGEST_SKIP:
+        steps.extend(range(first + 1, last + 1))
+    steps.extend(int(n) for n in _NUMBER.findall(more or ""))
+    return list(dict.fromkeys(steps))
 
 
 def _condition(sentence: str, begin: int, start: int, end: int, vocab: Vocabulary) -> str | None:

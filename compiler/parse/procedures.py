@@ -92,7 +92,8 @@ def _sub_step_jumps(
 
 
 def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
-    """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one.
+    """Ordered lists split by a note or a picture but numbered on (1. / > [!NOTE] / 2.) are one,
+    also when the list after the note repeats the last number (7. / > [!NOTE] / 7. 8.).
 
     Returns ``{index of the first list: [lists]}``; a list that continues another is
     not a key. Lazy "1." numbering never continues: it gives no evidence.
@@ -105,7 +106,9 @@ def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
             continue
         count = sum(1 for li in node.children if li.type == "list_item")
         start = list_start(node)
-        if open_group is not None and start > 1 and start == next_number:
+        # "… 7. / > [!NOTE] / 7. 8. 9.": an author who numbers on after a note and writes
+        # the last number again still numbers on (readers count 10 steps).
+        if open_group is not None and start > 1 and next_number - 1 <= start <= next_number:
             open_group.append(node)
         else:
             open_group = [node]
@@ -243,3 +246,77 @@ def _mostly_link(li: Node) -> bool:
                 if depth:
                     linked += n
     return total > 0 and linked * 2 >= total
+
+
+def regroup_bare_markers(nodes: list[Node], source_lines: list[str]) -> list[Node]:
+    """Steps written as a bare "1. " with the step below it at the margin, as documents
+    converted from DocBook are (AWS): one ordered list, each item holding its title
+    paragraph and what follows up to the next bare marker.
+
+    CommonMark ends an empty item at the blank line, so the title and body fall outside
+    the list, and an indented sub-list before the next bare "1. " takes that marker as its
+    own last (empty) item; those sub-list items stay with the step they are under.
+    Nothing changes unless at least :data:`MIN_STEPS` such markers follow each other.
+    """
+    starts = [i for i, node in enumerate(nodes) if _ends_with_bare_marker(nodes, i)]
+    if len(starts) < MIN_STEPS:
+        return nodes
+    first = starts[0]
+    if len(_items(nodes[first])) != 1:
+        return nodes  # the first marker must start its own list
+    out = list(nodes[:first])
+    steps = Node("ordered_list", None, nodes[first].parent)
+    steps.map = nodes[first].map
+    end = len(nodes)
+    for k, start in enumerate(starts):
+        marker = _items(nodes[start])[-1]
+        item = Node("list_item", None, steps)
+        item.map = marker.map
+        stop = starts[k + 1] if k + 1 < len(starts) else end
+        body = list(nodes[start + 1 : stop])
+        if k + 1 < len(starts):
+            # The next marker's list: its items before the marker are this step's sub-steps.
+            inner = _items(nodes[stop])[:-1]
+            if inner:
+                sub = Node("ordered_list", nodes[stop].token, item)
+                sub.map = nodes[stop].map
+                sub.children = inner
+                body.append(sub)
+        if k + 1 == len(starts):
+            body = _indented_tail(body, source_lines)
+            end = start + 1 + len(body)
+        item.children = body
+        steps.children.append(item)
+    out.append(steps)
+    out.extend(nodes[end:])
+    return out
+
+
+def _items(lst: Node) -> list[Node]:
+    return [li for li in lst.children if li.type == "list_item"]
+
+
+def _ends_with_bare_marker(nodes: list[Node], index: int) -> bool:
+    """An ordered list whose last item is empty, followed at once by a paragraph."""
+    node = nodes[index]
+    if node.type != "ordered_list":
+        return False
+    items = _items(node)
+    return (
+        bool(items)
+        and not items[-1].children
+        and index + 1 < len(nodes)
+        and nodes[index + 1].type == "paragraph"
+    )
+
+
+def _indented_tail(body: list[Node], source_lines: list[str]) -> list[Node]:
+    """The last step: its title and the blocks indented below it (its body is written
+    indented under the marker; the first block at the margin is past the procedure)."""
+    kept = body[:1]
+    for node in body[1:]:
+        line = node.map[0] if node.map else -1
+        if not 0 <= line < len(source_lines) or not source_lines[line][:1].isspace():
+            break
+        kept.append(node)
+    return kept

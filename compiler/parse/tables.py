@@ -15,7 +15,12 @@ from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import flatten_text, inline_of, line_of
 from compiler.parse.cells import cell_items, cell_lines
-from compiler.parse.codes import codes_in_code_context, codes_in_text, leading_identifier
+from compiler.parse.codes import (
+    codes_in_code_context,
+    codes_in_text,
+    leading_identifier,
+    named_identifiers,
+)
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
@@ -219,8 +224,12 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         # "Error code | Symbol | Description": the symbol is the code's name, looked up too.
         symbol_lines = cell_lines(cell(column))
         codes.extend(codes_in_code_context(symbol_lines[0] if symbol_lines else ""))
+    if cols.fix is None and _reports_success(codes, [cell(c) for c in cols.symbols]):
+        return None  # "0 | scp_err_Success | 操作は成功しました。": a catalogue's success row
     context = " ".join(cell_lines(cell(cols.context)))
-    codes = _unique(codes + codes_in_text(message) + codes_in_text(context))
+    codes = _unique(
+        codes + codes_in_text(message) + named_identifiers(message) + codes_in_text(context)
+    )
     causes: list[Cause] = []
     if cols.cause is not None and cols.cause != cols.message:
         causes.extend(_causes(cell(cols.cause), row.line))
@@ -265,6 +274,18 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         shape="code-table" if cols.fix is None and cols.cause is None else "table",
         context=context,
     )
+
+
+_SUCCESS_NAME = re.compile(r"(?:^|_|(?<=[a-z]))(?:SUCCESS|Success|success|OK|Ok)$")
+_ZERO = re.compile(r"^(?:0x)?0+$", re.IGNORECASE)
+
+
+def _reports_success(codes: list[str], symbols: list[str]) -> bool:
+    """A row whose code is zero (S_OK, ERROR_SUCCESS) or whose symbol names success."""
+    if codes and all(_ZERO.match(c) for c in codes):
+        return True
+    names = [strip_tags(s).strip(" `*_") for s in symbols]
+    return any(_SUCCESS_NAME.search(n) for n in names if n)
 
 
 def _causes(fragment: str, line: int) -> list[Cause]:

@@ -26,10 +26,11 @@ VOCAB_KEYS: dict[str, tuple[str, ...]] = {
         "none",
         "informational",
     ),
-    "jumps": ("forward", "back", "repeat"),
+    "jumps": ("forward", "back", "repeat", "skip"),
     "conditions": ("leading", "trailing"),
     "fallback": ("patterns",),
     "checklist": ("skip_headings",),
+    "procedures": ("step_headings",),
     "symptoms": ("headings", "not_entries", "error_context"),
     "commands": ("programs", "standalone", "cmdlet_verbs", "shell_langs", "not_commands"),
 }
@@ -73,6 +74,8 @@ class Vocabulary:
     condition_trailing: tuple[str, ...]
     fallback: tuple[re.Pattern[str], ...]
     checklist_skip: frozenset[str]
+    step_headings: tuple[re.Pattern[str], ...]
+    """A heading matching one of these is a step ("Step 1: …"); group ``n`` its number."""
     symptom_headings: tuple[re.Pattern[str], ...]
     """A heading matching one of these states a failure: it names an error by its symptom."""
     error_context: tuple[str, ...]
@@ -155,6 +158,14 @@ class Vocabulary:
         # Substrings, not a regex: this runs on every paragraph that holds digits.
         lowered = text.lower()
         return any(word in lowered for word in self.error_context)
+
+    def step_heading(self, title: str) -> tuple[int, str] | None:
+        """(number, the rest) for a heading numbered as a step ("Step 3: Create a key")."""
+        for rx in self.step_headings:
+            m = rx.match(title)
+            if m:
+                return int(m.group("n")), title[m.end() :].strip()
+        return None
 
     def names_other(self, title: str) -> bool:
         """ "Procedure: Backups fail", "セクション: …": labelled as something else than an error."""
@@ -247,6 +258,9 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         condition_trailing=tuple(sorted(words("conditions", "trailing"), key=len, reverse=True)),
         fallback=tuple(re.compile(rx, re.IGNORECASE) for rx in words("fallback", "patterns")),
         checklist_skip=labels("checklist", "skip_headings"),
+        step_headings=tuple(
+            re.compile(rx, re.IGNORECASE) for rx in words("procedures", "step_headings")
+        ),
         not_entry_labels=labels("symptoms", "not_entries"),
         error_context=tuple(sorted({w.lower() for w in words("symptoms", "error_context")})),
         symptom_headings=tuple(

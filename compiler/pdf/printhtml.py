@@ -255,6 +255,8 @@ def jump_text(jump: Jump, s: Mapping[str, str]) -> str:
             text = fmt(s.get("repeat_range", ""), first=jump.to, last=jump.last, step=s["step"])
         else:
             text = fmt(s.get("repeat_one", ""), first=jump.to, step=s["step"])
+    elif jump.kind == "skip":
+        text = fmt(s.get("skip", ""), to=jump.to, step=s["step"])
     else:
         text = fmt(s.get("jump", ""), to=jump.to, step=s["step"])
     if jump.condition:

@@ -19,7 +19,17 @@ from typing import Any
 import jinja2
 
 from compiler.graph import RunbookGraph
-from compiler.model import Checklist, Command, Document, ErrorEntry, Item, Jump, Note, Procedure
+from compiler.model import (
+    Checklist,
+    Command,
+    Document,
+    ErrorEntry,
+    Item,
+    Jump,
+    Note,
+    Procedure,
+    Step,
+)
 from compiler.powershell.commands import (
     CommandRules,
     classify,
@@ -133,7 +143,6 @@ def _entry(doc: Document, entry: ErrorEntry) -> dict[str, PsValue]:
 def _procedure(
     graph: RunbookGraph, doc: Document, proc: Procedure, kit: ScriptKit, strings: dict[str, str]
 ) -> dict[str, PsValue]:
-    numbers = {s.number for s in proc.steps}
     following = {a: b for a, b, kind, _ in graph.step_edges(doc.id, proc) if kind == "next"}
     steps: list[PsValue] = []
     for step in proc.steps:
@@ -148,7 +157,7 @@ def _procedure(
                 ],
                 "Commands": [_command(c, kit) for c in step.commands],
                 "Next": following.get(step.number, 0),
-                "Jumps": [_jump(j, doc, kit, strings) for j in step.jumps if j.to in numbers],
+                "Jumps": [_jump(j, step, doc, kit, strings) for j in proc.ways_on(step)],
                 "Line": step.line,
             }
         )
@@ -164,8 +173,13 @@ def _procedure(
     }
 
 
-def _jump(jump: Jump, doc: Document, kit: ScriptKit, strings: dict[str, str]) -> dict[str, PsValue]:
-    """``Ask`` false: go there without asking (an unconditional "go to step N")."""
+def _jump(
+    jump: Jump, step: Step, doc: Document, kit: ScriptKit, strings: dict[str, str]
+) -> dict[str, PsValue]:
+    """``Ask`` false: go there without asking (an unconditional "go to step N").
+
+    ``Skip``: the steps a "skip steps 2 and 4" leaves out; the script passes over each
+    of them when it comes to it, not only the first."""
     if jump.condition:
         question = ask(jump.condition, doc.lang, kit.questions)
     elif jump.kind == "repeat":
@@ -179,6 +193,13 @@ def _jump(jump: Jump, doc: Document, kit: ScriptKit, strings: dict[str, str]) ->
         "Condition": jump.condition or "",
         "Ask": bool(question),
         "Question": question,
+        "Skip": [
+            j.to
+            for j in step.jumps
+            if j.kind == "skip" and (j.line, j.phrase) == (jump.line, jump.phrase)
+        ]
+        if jump.kind == "skip"
+        else [],
     }
 
 

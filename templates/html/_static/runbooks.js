@@ -1,6 +1,7 @@
 /* The runbook site's behaviour: error-code lookup, list filter, checklist state,
- * copy buttons. Plain JavaScript, no framework, no network: works from any web
- * server and from file://. Every page works without it. */
+ * copy buttons, the release in the footer. Plain JavaScript, no framework, nothing
+ * fetched but the site's own release.json: works from any web server and from
+ * file://. Every page works without it. */
 (function () {
   "use strict";
 
@@ -281,12 +282,57 @@
     follow();
   }
 
+  /* -- the release in the footer ---------------------------------------- */
+  // release.json is written by `runbooks publish` into each release: where it is
+  // missing (a build served as it is, file://) the footer stays as it was.
+  function fill(template, values) {
+    return (template || "").replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function initRelease() {
+    var line = document.getElementById("rb-release");
+    if (!line || location.protocol === "file:" || typeof window.fetch !== "function") {
+      return;
+    }
+    window
+      .fetch(line.getAttribute("data-src"), { cache: "no-cache" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (info) {
+        if (!info || typeof info.release !== "string") {
+          return;
+        }
+        var parts = [fill(line.getAttribute("data-release"), { release: info.release })];
+        if (typeof info.built === "string") {
+          // ISO 8601 in UTC: "2025-01-02T09:58:12Z" -> "2025-01-02 09:58 UTC"
+          var built = info.built.slice(0, 16).replace("T", " ") + " UTC";
+          parts.push(fill(line.getAttribute("data-built"), { built: built }));
+        }
+        var source = info.source;
+        if (source && typeof source.commit === "string") {
+          var which = source.modified ? "data-modified" : "data-commit";
+          parts.push(fill(line.getAttribute(which), { commit: source.commit.slice(0, 12) }));
+        }
+        var counts = info.counts || {};
+        if (typeof counts.documents === "number" && typeof counts.codes === "number") {
+          parts.push(fill(line.getAttribute("data-counts"), counts));
+        }
+        line.textContent = parts.join(" · ");
+        line.hidden = false;
+      })
+      .catch(function () {});
+  }
+
   function init() {
     initLookup();
     initFilter();
     initChecklists();
     initCopy();
     initVersions();
+    initRelease();
   }
 
   if (document.readyState === "loading") {

@@ -389,6 +389,7 @@ $Procedures = @(
                         Condition = '見つかった場合は'
                         Ask = $true
                         Question = '見つかりましたか?'
+                        Skip = @()
                     }
                 )
                 Line = 92
@@ -805,6 +806,7 @@ function Invoke-Procedure {
         $steps[[string]$step.Number] = $step
     }
     $current = [int]$Proc.Start
+    $skipped = @{}
     $visits = 0
     $limit = 10 * @($Proc.Steps).Count + 10
     while ($current -gt 0) {
@@ -829,6 +831,7 @@ function Invoke-Procedure {
             $k = $k + 1
             if (-not $jump.Ask) {
                 $target = [int]$jump.To
+                foreach ($n in $jump.Skip) { $skipped[[string]$n] = $true }
                 break
             }
             $questionKey = $key + '/condition'
@@ -844,8 +847,13 @@ function Invoke-Procedure {
             }
             if ($reply.Answer -eq 'yes') {
                 $target = [int]$jump.To
+                foreach ($n in $jump.Skip) { $skipped[[string]$n] = $true }
                 break
             }
+        }
+        # "skip steps 2 and 4": the way on passes over every step a skip left out.
+        while ($target -gt 0 -and $skipped.ContainsKey([string]$target) -and $null -ne $steps[[string]$target]) {
+            $target = [int]$steps[[string]$target].Next
         }
         if ($target -gt 0 -and $target -ne [int]$step.Next) {
             Write-Host ('  -> ' + (Get-UiText -Name 'go_to_step' -Arg0 ([string]$target))) -ForegroundColor Cyan

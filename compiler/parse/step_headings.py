@@ -1,0 +1,106 @@
+"""Procedures whose steps are headings: "## Step 1: …" to "## Step 7: …", "### 手順 1:".
+
+Sibling headings numbered as steps under one parent form one procedure (LABELLING:
+its section is the parent heading, its line the first step heading). What each
+heading holds stays where it is: its lists are procedures of their own. A jump between
+step headings ("If activation fails again, continue to Step 3") is read from the
+paragraphs of a step heading, outside its lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from urllib.parse import quote
+
+from compiler.model import Procedure, Step
+from compiler.parse.blocks import line_of, parts_of
+from compiler.parse.entries import Segment
+from compiler.parse.jumps import find_jumps
+from compiler.parse.tree import Node
+from compiler.parse.vocab import Vocabulary
+
+MIN_STEPS = 2
+
+
+def heading_procedures(
+    segments: Sequence[Segment], vocab: Vocabulary, *, title: str, intro: str
+) -> list[Procedure]:
+    """One procedure per chain of sibling step headings (at least two, numbers rising).
+
+    ``title`` and ``intro`` name the document and its first section: a chain with no
+    parent heading above it (front matter gives the page title) belongs there.
+    """
+    out: list[Procedure] = []
+    chain: list[tuple[Segment, int, str]] = []
+    parent: Segment | None = None
+
+    def close() -> None:
+        if len(chain) >= MIN_STEPS:
+            out.append(_procedure(chain, segments, parent, vocab, title=title, intro=intro))
+        chain.clear()
+
+    for index, seg in enumerate(segments):
+        if seg.heading is None:
+            continue
+        step = vocab.step_heading(seg.title)
+        if chain and seg.level > chain[0][0].level:
+            continue  # a sub-heading inside a step
+        if step is None or (chain and (seg.level != chain[0][0].level or step[0] <= chain[-1][1])):
+            close()
+        if step is not None:
+            if not chain:
+                parent = _parent(segments, index)
+            chain.append((seg, step[0], step[1]))
+    close()
+    return out
+
+
+def _parent(segments: Sequence[Segment], index: int) -> Segment | None:
+    level = segments[index].level
+    return next(
+        (s for s in reversed(segments[:index]) if s.heading is not None and s.level < level),
+        None,
+    )
+
+
+def _procedure(
+    chain: list[tuple[Segment, int, str]],
+    segments: Sequence[Segment],
+    parent: Segment | None,
+    vocab: Vocabulary,
+    *,
+    title: str,
+    intro: str,
+) -> Procedure:
+    proc = Procedure(
+        id="",
+        title=parent.title if parent else title,
+        line=chain[0][0].line,
+        section=parent.anchor if parent else intro,
+    )
+    for position, (seg, _, text) in enumerate(chain, 1):
+        label = text or seg.title
+        # The step links to its heading, where what it says is written out.
+        link = f'<a href="#{quote(seg.anchor, safe="")}">{escape(label, quote=False)}</a>'
+        step = Step(number=position, text=label, line=seg.line, html=link)
+        # Jumps count the numbers as written ("continue to Step 3"), as readers do.
+        for block in _own_blocks(seg, segments):
+            if block.type != "paragraph":
+                continue
+            parts = parts_of(block)
+            if parts is not None and parts.text:
+                step.jumps.extend(find_jumps(parts.text, line_of(block), position, vocab))
+        proc.steps.append(step)
+    return proc
+
+
+def _own_blocks(seg: Segment, segments: Sequence[Segment]) -> list[Node]:
+    """The step heading's blocks and those of its sub-headings, in order."""
+    start = next(i for i, s in enumerate(segments) if s is seg)
+    blocks = list(seg.blocks)
+    for sub in segments[start + 1 :]:
+        if sub.level <= seg.level:
+            break
+        blocks.extend(sub.blocks)
+    return blocks
