@@ -109,6 +109,8 @@ class Procedure:
         ("if so, skip steps 2 and 4") as one jump of kind ``skip`` to the first later step
         it does not leave out (none when it skips to the end or names a missing step).
         The graph, flowcharts and scripts follow these; pages show the jumps as written."""
+        if not step.jumps:
+            return []  # most steps: no need to number the procedure's steps
         numbers = {s.number for s in self.steps}
         moves: list[Jump] = []
         skips: dict[tuple[int, str, str | None], list[Jump]] = {}
@@ -117,11 +119,13 @@ class Procedure:
                 skips.setdefault((jump.line, jump.phrase, jump.condition), []).append(jump)
             elif jump.to in numbers:
                 moves.append(jump)
+        if not skips:
+            return moves
+        later = self.steps[next(i for i, s in enumerate(self.steps) if s is step) + 1 :]
         for group in skips.values():
             skipped = {j.to for j in group}
             if not skipped <= numbers:
                 continue
-            later = self.steps[next(i for i, s in enumerate(self.steps) if s is step) + 1 :]
             resume = next((s.number for s in later if s.number not in skipped), None)
             if resume is not None:
                 first = group[0]

@@ -7,6 +7,7 @@ or sub-headings that are labels (``#### Resolution``, ``### 解決策``, ``#####
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.token import Token
@@ -118,6 +119,21 @@ SIBLING_SHARE = 1 / 2
 """Entries among sibling headings from which the others are read as symptoms too."""
 
 
+def parent_indexes(segments: Sequence[Segment]) -> list[int]:
+    """For each segment, the index of the heading it sits under (-1: none)."""
+    out: list[int] = []
+    open_: list[int] = []  # indexes of the open headings, outermost first
+    for i, seg in enumerate(segments):
+        if seg.heading is None:
+            out.append(-1)
+            continue
+        while open_ and segments[open_[-1]].level >= seg.level:
+            open_.pop()
+        out.append(open_[-1] if open_ else -1)
+        open_.append(i)
+    return out
+
+
 def _like_their_siblings(segments: list[Segment], entries: set[int], vocab: Vocabulary) -> set[int]:
     """ "## The device doesn't sign in" and "## The device displays a black screen" under
     one parent: when most headings of a level under one parent state symptoms in plain
@@ -126,14 +142,10 @@ def _like_their_siblings(segments: list[Segment], entries: set[int], vocab: Voca
     as something else aside). Labelled cards (**Error message:** …) say what they are:
     their unlabelled siblings are something else."""
     groups: dict[tuple[int, int], list[int]] = {}
-    parents: list[int] = []  # indexes of the open headings, outermost first
-    for i, seg in enumerate(segments):
+    for i, parent in enumerate(parent_indexes(segments)):
+        seg = segments[i]
         if seg.heading is None:
             continue
-        while parents and segments[parents[-1]].level >= seg.level:
-            parents.pop()
-        parent = parents[-1] if parents else -1
-        parents.append(i)
         if is_part_heading(seg.label) or vocab.names_other(seg.title):
             continue
         if normalise_label(seg.title) in vocab.checklist_skip:
@@ -515,8 +527,9 @@ def _entry(
     # What the card shows of the error itself: the symptom, the quoted output, the causes.
     shown = [t for p in parts if p.role in ("message", "cause", "body", "fix") for t in p.texts]
     shown.extend(q for p in parts for q in p.quoted)
-    codes.extend(codes_in_text("\n".join(shown)))
-    codes.extend(named_identifiers("\n".join(shown)))
+    shown_text = "\n".join(shown)
+    codes.extend(codes_in_text(shown_text))
+    codes.extend(named_identifiers(shown_text))
     causes = [
         Cause(text=flatten_text(item), line=item.line, html=item.html)
         for p in parts

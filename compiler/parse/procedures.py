@@ -30,7 +30,7 @@ def procedure_from_lists(
     diags: Diagnostics,
 ) -> Procedure | None:
     """Steps from one ordered list, or from several that continue each other's numbering."""
-    items = [li for lst in lists for li in lst.children if li.type == "list_item"]
+    items = [li for lst in lists for li in _items(lst)]
     if len(items) < MIN_STEPS:
         return None
     start = list_start(lists[0])
@@ -104,7 +104,7 @@ def continuation_groups(nodes: list[Node]) -> dict[int, list[Node]]:
     for index, node in enumerate(nodes):
         if node.type != "ordered_list":
             continue
-        count = sum(1 for li in node.children if li.type == "list_item")
+        count = len(_items(node))
         start = list_start(node)
         # "… 7. / > [!NOTE] / 7. 8. 9.": an author who numbers on after a note and writes
         # the last number again still numbers on (readers count 10 steps).

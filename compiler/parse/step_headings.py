@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from compiler.model import Procedure, Step
 from compiler.parse.blocks import line_of, parts_of
-from compiler.parse.entries import Segment
+from compiler.parse.entries import Segment, parent_indexes
 from compiler.parse.jumps import find_jumps
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary
@@ -32,11 +32,13 @@ def heading_procedures(
     parent heading above it (front matter gives the page title) belongs there.
     """
     out: list[Procedure] = []
-    chain: list[tuple[Segment, int, str]] = []
-    parent: Segment | None = None
+    chain: list[tuple[int, int, str]] = []  # (segment index, number as written, the rest)
+    parents = parent_indexes(segments)
 
     def close() -> None:
         if len(chain) >= MIN_STEPS:
+            first = chain[0][0]
+            parent = segments[parents[first]] if parents[first] >= 0 else None
             out.append(_procedure(chain, segments, parent, vocab, title=title, intro=intro))
         chain.clear()
 
@@ -44,28 +46,19 @@ def heading_procedures(
         if seg.heading is None:
             continue
         step = vocab.step_heading(seg.title)
-        if chain and seg.level > chain[0][0].level:
+        level = segments[chain[0][0]].level if chain else seg.level
+        if chain and seg.level > level:
             continue  # a sub-heading inside a step
-        if step is None or (chain and (seg.level != chain[0][0].level or step[0] <= chain[-1][1])):
+        if step is None or (chain and (seg.level != level or step[0] <= chain[-1][1])):
             close()
         if step is not None:
-            if not chain:
-                parent = _parent(segments, index)
-            chain.append((seg, step[0], step[1]))
+            chain.append((index, step[0], step[1]))
     close()
     return out
 
 
-def _parent(segments: Sequence[Segment], index: int) -> Segment | None:
-    level = segments[index].level
-    return next(
-        (s for s in reversed(segments[:index]) if s.heading is not None and s.level < level),
-        None,
-    )
-
-
 def _procedure(
-    chain: list[tuple[Segment, int, str]],
+    chain: list[tuple[int, int, str]],
     segments: Sequence[Segment],
     parent: Segment | None,
     vocab: Vocabulary,
@@ -76,16 +69,17 @@ def _procedure(
     proc = Procedure(
         id="",
         title=parent.title if parent else title,
-        line=chain[0][0].line,
+        line=segments[chain[0][0]].line,
         section=parent.anchor if parent else intro,
     )
-    for position, (seg, _, text) in enumerate(chain, 1):
+    for position, (index, _, text) in enumerate(chain, 1):
+        seg = segments[index]
         label = text or seg.title
         # The step links to its heading, where what it says is written out.
         link = f'<a href="#{quote(seg.anchor, safe="")}">{escape(label, quote=False)}</a>'
         step = Step(number=position, text=label, line=seg.line, html=link)
         # Jumps count the numbers as written ("continue to Step 3"), as readers do.
-        for block in _own_blocks(seg, segments):
+        for block in _own_blocks(index, segments):
             if block.type != "paragraph":
                 continue
             parts = parts_of(block)
@@ -95,11 +89,11 @@ def _procedure(
     return proc
 
 
-def _own_blocks(seg: Segment, segments: Sequence[Segment]) -> list[Node]:
+def _own_blocks(index: int, segments: Sequence[Segment]) -> list[Node]:
     """The step heading's blocks and those of its sub-headings, in order."""
-    start = next(i for i, s in enumerate(segments) if s is seg)
+    seg = segments[index]
     blocks = list(seg.blocks)
-    for sub in segments[start + 1 :]:
+    for sub in segments[index + 1 :]:
         if sub.level <= seg.level:
             break
         blocks.extend(sub.blocks)
