@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Sequence
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
-from compiler import processes
+from compiler import collector, processes
 from compiler.config import Config
 from compiler.diagnostics import Diagnostics, Severity
 from compiler.manifest import (
@@ -96,21 +95,12 @@ def build(
                 removed=[],
             )
             return BuildResult(settled.diagnostics, last.summary, last.formats, same)
-    # The build allocates millions of objects and frees few until it ends: the cyclic
-    # collector would walk them again and again for nothing (a quarter of a one-change
-    # rebuild of 300 runbooks). Reference counting still frees what is dropped.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        # Every process the build starts (workers, Pagefind, dot) has ended when it returns
-        # or raises (Ctrl-C: compiler.processes.Stopped).
-        with processes.scope():
-            return _full_build(
-                source, out, config, request, formats, jobs, force, progress, reading, languages
-            )
-    finally:
-        if collecting:
-            gc.enable()
+    # Every process the build starts (workers, Pagefind, dot) has ended when it returns
+    # or raises (Ctrl-C: compiler.processes.Stopped).
+    with collector.paused(), processes.scope():
+        return _full_build(
+            source, out, config, request, formats, jobs, force, progress, reading, languages
+        )
 
 
 class UnknownFormatError(ValueError):

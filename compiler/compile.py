@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler import collector
 from compiler.cache import ParseCache
 from compiler.checks import check_document, check_site
 from compiler.config import Config
@@ -69,6 +70,19 @@ def compile_sources(
     With ``reuse=False`` the cache is written but not read (``--force``). ``reading``: the
     sources of ``source_root`` already read (by the build's up-to-date check).
     """
+    with collector.paused():
+        return _compile(source_root, config, jobs, cache, reuse, progress, reading)
+
+
+def _compile(
+    source_root: Path,
+    config: Config,
+    jobs: int | None,
+    cache: ParseCache | None,
+    reuse: bool,
+    progress: Progress | None,
+    reading: Reading | None,
+) -> Compilation:
     if reading is None:
         reading = read_sources(source_root, config.exclude)
     diags = Diagnostics()

@@ -426,7 +426,9 @@ def _label_runs(node: Node, vocab: Vocabulary) -> list[tuple[str | None, Token, 
         cached = _split_runs(node, inline.token, vocab)
         meta[_RUNS_KEY] = cached
         inline.token.meta = meta
-    return cached
+    # No label: the paragraph's own token, not kept in its own meta (a cycle is left to
+    # the cyclic garbage collector instead of being freed with the document).
+    return cached or [(None, inline.token, line_of(node))]
 
 
 _RUNS_KEY = "runbooks.label-runs"
@@ -479,7 +481,7 @@ def _split_runs(node: Node, token: Token, vocab: Vocabulary) -> list[tuple[str |
         runs[-1][1].append(child)
         i += 1
     if len(runs) == 1:
-        return [(None, token, line)]  # no label: the paragraph's own (cached) token
+        return []  # no label: the caller reads the paragraph's own token
     out = []
     for role, tokens, run_line in runs:
         if role is None and not tokens:

@@ -46,7 +46,9 @@ class InlineParts:
     """Everything a rule needs from one inline token."""
 
     text: str
-    token: Token
+    children: list[Token]
+    """The inline's children, not the token: the token keeps this on itself, and a cycle
+    between them would leave every document's tokens to the cyclic garbage collector."""
     links: list[Link] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     code_spans: list[tuple[str, int]] = field(default_factory=list)
@@ -59,7 +61,7 @@ class InlineParts:
     def html(self) -> str:
         """The inline rendered to raw HTML, on first use (most paragraphs never need it)."""
         if self._html is None:
-            self._html = render_inline(self.token.children)
+            self._html = render_inline(self.children)
         return self._html
 
 
@@ -100,7 +102,7 @@ def inline_parts(token: Token, line: int) -> InlineParts:
 
 def _inline_parts(token: Token, line: int) -> InlineParts:
     children = token.children or []
-    parts = InlineParts(text="", token=token)
+    parts = InlineParts(text="", children=children)
     text: list[str] = []
     current = line
     for child in children:

@@ -265,12 +265,12 @@ def regroup_bare_markers(nodes: list[Node], source_lines: list[str]) -> list[Nod
     if len(_items(nodes[first])) != 1:
         return nodes  # the first marker must start its own list
     out = list(nodes[:first])
-    steps = Node("ordered_list", None, nodes[first].parent)
+    steps = Node("ordered_list", None)
     steps.map = nodes[first].map
     end = len(nodes)
     for k, start in enumerate(starts):
         marker = _items(nodes[start])[-1]
-        item = Node("list_item", None, steps)
+        item = Node("list_item", None)
         item.map = marker.map
         stop = starts[k + 1] if k + 1 < len(starts) else end
         body = list(nodes[start + 1 : stop])
@@ -278,7 +278,7 @@ def regroup_bare_markers(nodes: list[Node], source_lines: list[str]) -> list[Nod
             # The next marker's list: its items before the marker are this step's sub-steps.
             inner = _items(nodes[stop])[:-1]
             if inner:
-                sub = Node("ordered_list", nodes[stop].token, item)
+                sub = Node("ordered_list", nodes[stop].token)
                 sub.map = nodes[stop].map
                 sub.children = inner
                 body.append(sub)
