@@ -320,11 +320,12 @@ def _collect_links_and_anchors(root: Node, state: _State) -> None:
             line = line_of(node)
             if _MAY_HOLD_CODE.search(node.token.content):
                 state.code_candidates.append((line, node.token.content))
-            for child in node.token.children or ():
-                if child.type == "code_inline":
-                    cmd = as_command(child.content, line, state.vocab)
-                    if cmd is not None:
-                        commands.setdefault(cmd.code, cmd)
+            if "`" in node.token.content:  # a code span needs one: most inlines have none
+                for child in node.token.children or ():
+                    if child.type == "code_inline":
+                        cmd = as_command(child.content, line, state.vocab)
+                        if cmd is not None:
+                            commands.setdefault(cmd.code, cmd)
             found_links, found = links_and_anchors(node.token, line)
             links.extend(found_links)
             anchors.extend(found)

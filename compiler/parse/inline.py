@@ -80,6 +80,8 @@ def clean_text(text: str) -> str:
         text = _SHORTCODE_HEADING.sub(r"\1", text)
         text = _SHORTCODE_TEXT.sub(r"\1", text)
         text = _SHORTCODE.sub("", text)
+    if "\n" not in text:  # most texts are one line
+        return _SPACES.sub(" ", text).strip()
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -172,6 +174,9 @@ def links_and_anchors(token: Token, line: int) -> tuple[list[Link], list[str]]:
         return parts.links, parts.anchors
     links: list[Link] = []
     anchors: list[str] = []
+    content = token.content
+    if "[" not in content and "<" not in content:
+        return links, anchors  # no link, autolink or tag: no need to look at each child
     current = line
     for child in token.children or []:
         if child.type in ("softbreak", "hardbreak"):

@@ -30,6 +30,8 @@ _LABEL = re.compile(r"^([^:：]{2,80})(?::\s|：\s*)")
 def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jump]:
     """Every jump phrase in a step's text, with its condition clause when there is one."""
     jumps: list[Jump] = []
+    if not _DIGIT.search(text):
+        return jumps  # every jump names its step by number (``to`` is read with int())
     label = _LABEL.match(text)
     for sentence in (s.strip() for s in _SENTENCE.split(text)):
         if not sentence:
@@ -66,6 +68,7 @@ def find_jumps(text: str, line: int, number: int, vocab: Vocabulary) -> list[Jum
 
 
 _NUMBER = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
 _LONGEST_SKIP = 20
 """A longer "skip steps 2-400" is a typo, not a range to spell out."""
 
