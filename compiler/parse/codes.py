@@ -38,6 +38,22 @@ _IN_TEXT = (
         re.IGNORECASE,
     ),
     re.compile(r"(?<![\w.])Code\s*=\s*(-?\d{2,})\b"),
+    # The same in Japanese: "状態コード 500", "理由コードは 1460 です", "終了コード: 1", "戻り値 87"
+    re.compile(
+        r"(?:状態|ステータス|理由|終了|戻り|リターン|結果)\s*(?:コード|値)\s*(?:[:：=#]|は)?\s*"
+        r"(-?\d{2,})(?![\w]|[.,]\d)"
+    ),
+    # "reason code 1460", "reason code: 1460" (RAS, VPN)
+    re.compile(r"\breason\s+code\s*(?:[:=#]|\bis\b)?\s*(\d{2,})(?![\w]|\.\d)", re.IGNORECASE),
+    # Stop codes (bug checks): "stop 0x9E", "Stop error 0x0000007B", "bug check 0xD1"
+    re.compile(
+        r"\b(?:stop(?:\s+(?:error|code))?|bug\s*check(?:\s+code)?)\s*[:：]?\s*"
+        r"(0[xX][0-9A-Fa-f]{1,8})(?![0-9A-Za-z])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:停止|バグ\s*チェック)\s*(?:エラー|コード)?\s*[:：]?\s*(0[xX][0-9A-Fa-f]{1,8})(?![0-9A-Za-z])"
+    ),
     # "Hex: 0X4C9" — a short hex named as such; "(13846, Hex: 0X3616)" — its decimal twin
     re.compile(r"\bhex\s*[:：=]\s*(0[xX][0-9A-Fa-f]{2,16})\b", re.IGNORECASE),
     re.compile(r"[(（]\s*(\d{3,})\s*[,、，]\s*(?:hex\b|0[xX][0-9A-Fa-f])", re.IGNORECASE),
