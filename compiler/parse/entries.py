@@ -328,7 +328,9 @@ def _read_blocks(
                 # The error message a card quotes ("fails with the following error:"): not a
                 # command, but the reader must still see it on the card.
                 current.items.append(Item(text=node.content.rstrip("\n"), line=line_of(node)))
-        elif node.type == "blockquote":
+        elif node.type in ("blockquote", "alert"):
+            # Quoted output, and notes: "> [!NOTE] If activation fails with error 0x80072ee2,
+            # activate by phone" names an error this card is the place to look up.
             current.quoted.extend(_quote_texts(node))
     return current
 
@@ -356,9 +358,12 @@ def _quote_texts(quote: Node) -> list[str]:
 
 
 def _quoted_below(node: Node) -> list[str]:
-    """Block quotes inside a list's items (event records under a bullet); code blocks
-    there are commands or sample logs of a step, not the error shown."""
-    return [t for sub in walk(node) if sub.type == "blockquote" for t in _quote_texts(sub)]
+    """Block quotes and notes inside a list's items (event records under a bullet, "if this
+    fails with error X" notes); code blocks there are commands or sample logs of a step,
+    not the error shown."""
+    return [
+        t for sub in walk(node) if sub.type in ("blockquote", "alert") for t in _quote_texts(sub)
+    ]
 
 
 def _cause_items(node: Node, parts: list[Part], vocab: Vocabulary) -> bool:
