@@ -92,6 +92,30 @@ _CAMEL_NAMED = re.compile(
     r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])[`*_'\"”」]*"
     r"(?:\s+(?:[Ee]rrors?|[Ee]xceptions?)\b|\s*(?:エラー|例外))"
 )
+_LANGUAGE_EXCEPTIONS = frozenset(
+    [
+        "IOError",
+        "OSError",
+        "EnvironmentError",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "IndexError",
+        "AttributeError",
+        "RuntimeError",
+        "ImportError",
+        "NameError",
+        "MemoryError",
+        "SyntaxError",
+        "AssertionError",
+        "LookupError",
+        "ArithmeticError",
+        "EOFError",
+        "SystemError",
+    ]
+)
+"""A language's own exception classes in quoted output (``IOError: [Errno 2] …``) name the
+kind of failure, not one to look up: the message after them is what a reader searches."""
 _SETTING = re.compile(
     r"[`*_'\"”」]*\s*(?:構成設定|設定|パラメーター|プロパティ|settings?\b|parameters?\b|propert(?:y|ies)\b"
     r"|values?\b|keys?\b|class\b|module\b)",
@@ -183,7 +207,9 @@ def _named_identifiers(text: str) -> tuple[str, ...]:
         for pos, code in _matches_all((_ERRORISH, _CAMEL_NAMED), text)
         # "ConnectionEstablished:UnexpectedNetworkDisconnect" is one name, not two;
         # "the VMTaskTimeout setting" names a setting.
-        if text[pos - 1 : pos] != ":" and not _SETTING.match(text, pos + len(code))
+        if text[pos - 1 : pos] != ":"
+        and not _SETTING.match(text, pos + len(code))
+        and code not in _LANGUAGE_EXCEPTIONS
     ]
     return tuple(_unique(code for _, code in sorted(found)))
 

@@ -40,6 +40,10 @@ RawVocab = Mapping[str, Mapping[str, Sequence[str]]]
 
 _PLURAL_S = re.compile(r"\(s\)|\(es\)")
 _MARKUP = re.compile(r"[*_`\s:：]+")
+_ENUMERATOR = re.compile(
+    r"(?:\s*#?\d{1,2}|\s+[A-Ha-h]|\s*[(（]\d{1,2}[)）]|\s*[\u2460-\u2473])[\s*_:：]*$"
+)
+"""The number or letter after a label: "Cause 1", "Solution A", "原因 (2)", "原因①"."""
 _OTHER_LABEL = re.compile(r"^\s*([^:：]{1,30}?)\s*[:：]")
 
 
@@ -188,6 +192,14 @@ class Vocabulary:
         for role, words in roles:
             if key in words:
                 return role
+        numbered = normalise_label(_ENUMERATOR.sub("", label))
+        if numbered != key:
+            # "**Cause 1**:", "### Solution 2", "原因 2", "Resolution A": one of several
+            # causes or fixes (an error or code label with a number is a code, not a count).
+            if numbered in self.cause_labels:
+                return "cause"
+            if numbered in self.fix_labels:
+                return "fix"
         if joined and len(key) <= 40:
             for role, words in roles:
                 for word in words:
