@@ -23,6 +23,12 @@ _IN_TEXT = (
         r"(?:エラー|error)\s*(?:code|コード|番号|number)?\s*[:：#]?\s*(\d{3,})(?![\w]|[.,]\d)",
         re.IGNORECASE,
     ),
+    # A logged error with its text: "Error 13: The data is invalid.", "0xd: The data is
+    # invalid.", "0x5: Access is denied." (short numbers only where the message follows)
+    re.compile(
+        r"(?:^|(?<=[\n.。]\s)|(?<=\n))\s*(?:error|エラー)\s*(\d{1,2})\s*[:：]\s+\S", re.IGNORECASE
+    ),
+    re.compile(r"(?<![0-9A-Za-z])(0[xX][0-9A-Fa-f]{1,3})\s*[:：]\s+[A-Z]"),
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
     # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
     re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（](\d{3})[)）]"),
