@@ -29,6 +29,17 @@ _IN_TEXT = (
         r"(?:^|(?<=[\n.。]\s)|(?<=\n))\s*(?:error|エラー)\s*(\d{1,2})\s*[:：]\s+\S", re.IGNORECASE
     ),
     re.compile(r"(?<![0-9A-Za-z])(0[xX][0-9A-Fa-f]{1,3})\s*[:：]\s+[A-Z]"),
+    # Prefixed error numbers a program logs with their message, or names as the error:
+    # "IDX10223: Lifetime validation failed.", "ORA-00942: table or view does not exist",
+    # "error AADSTS50076", "エラー CS0246" (not hashes, RFCs or KB articles: "SHA256: …")
+    re.compile(
+        r"(?:^|(?<=\n)|(?<=\s))(?!(?:SHA|MD|KB|RFC|ISO|UTF|TLS|SSL|CVE)\b|(?:SHA|MD|KB|RFC|ISO|UTF)\d)"
+        r"([A-Z]{2,8}-?\d{3,8})\s*[:：]\s+(?=[A-Za-z\u3040-\u30ff\u4e00-\u9fff])"
+    ),
+    re.compile(
+        r"(?:\berror|エラー)\s*(?:code|コード)?\s*[:：]?\s*([A-Z]{2,8}-?\d{3,8})(?![\w\-]|\.\w)",
+        re.IGNORECASE,
+    ),
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
     # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
     re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（](\d{3})[)）]"),
