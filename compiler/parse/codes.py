@@ -42,7 +42,7 @@ _IN_TEXT = (
     ),
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
     # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
-    re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（](\d{3})[)）]"),
+    re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（]([3-5]\d\d)[)）]"),
     # HRESULTs written without 0x: "80180014", "8018000a" (not the first group of a GUID)
     re.compile(r"(?<![-0-9A-Za-z])([89Cc][0-9A-Fa-f]{7})(?![-0-9A-Za-z])"),
     # An HRESULT as a negative decimal: "-2147023170 [0x800706BE]", "HRESULT (decimal) -2134364065"
@@ -209,6 +209,27 @@ def _codes_in_code_context(text: str) -> tuple[str, ...]:
         found.extend(_listed_after(text, lead.end(1)))  # "2133 と 2129"
     found.extend(_matches_all((*_IN_TEXT, _CAMEL, _UNDERSCORED, _ERRORISH), text))
     return tuple(_unique(code for _, code in sorted(found)))
+
+
+_SOLE_IDENTIFIER = re.compile(r"[A-Z][A-Za-z0-9]{3,}(?:\.[A-Z][A-Za-z0-9]+)*")
+_FILLERS = frozenset(
+    (
+        *("none", "null", "other", "others", "any", "all", "various", "varies", "multiple"),
+        *("general", "generic", "unknown", "yes", "no", "true", "false", "default"),
+        *("error", "errors", "warning", "information", "informational", "critical"),
+    )
+)
+"""Words a code column holds instead of a code."""
+
+
+def sole_identifier(text: str) -> list[str]:
+    """Where a code is expected (an error-code cell, an "Error code:" label), a value that
+    is one capitalised word is the code, short or not: BadRequest, Conflict,
+    Client.InternalError."""
+    value = text.strip().strip("`*_'\"").strip()
+    if _SOLE_IDENTIFIER.fullmatch(value) and value.lower() not in _FILLERS:
+        return [value]
+    return []
 
 
 def named_identifiers(text: str) -> list[str]:

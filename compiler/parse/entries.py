@@ -29,6 +29,7 @@ from compiler.parse.codes import (
     heading_codes,
     identifier_codes,
     named_identifiers,
+    sole_identifier,
 )
 from compiler.parse.inline import inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
@@ -529,7 +530,8 @@ def _entry(
     codes = list(heading_codes)
     for p in parts:
         if p.role == "code":
-            codes.extend(codes_in_code_context(" ".join(p.texts)))
+            value = " ".join(p.texts)
+            codes.extend(codes_in_code_context(value) or sole_identifier(value))
     codes.extend(codes_in_text(message))
     # What the card shows of the error itself: the symptom, the quoted output, the causes.
     shown = [t for p in parts if p.role in ("message", "cause", "body", "fix") for t in p.texts]

@@ -20,6 +20,7 @@ from compiler.parse.codes import (
     codes_in_text,
     leading_identifier,
     named_identifiers,
+    sole_identifier,
 )
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
@@ -86,6 +87,8 @@ class _Columns:
     """Columns that name the code another way ("Symbol", "Error string")."""
     spare: tuple[int, ...] = ()
     """Other error-like columns, read when the message cell is empty."""
+    references: tuple[int, ...] = ()
+    """Columns of links to read more ("More information"): their links only."""
 
 
 def _rows(table: Node) -> list[_Row]:
@@ -119,6 +122,13 @@ def _render_rows(table: Node) -> list[_Row]:
 
 
 def _columns(roles: list[str | None]) -> _Columns | None:
+    columns = _roles_to_columns(roles)
+    if columns is not None:
+        columns.references = tuple(i for i, r in enumerate(roles) if r == "reference")
+    return columns
+
+
+def _roles_to_columns(roles: list[str | None]) -> _Columns | None:
     def first(*wanted: str) -> int | None:
         return next((i for i, r in enumerate(roles) if r in wanted), None)
 
@@ -199,8 +209,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
     if cols.code is not None:
         code_lines = cell_lines(cell(cols.code))
         # Only the cell's first line is the code; the rest is text ("150039 <br> **Message** …").
-        codes = codes_in_code_context(code_lines[0] if code_lines else "") + codes
-        codes.extend(codes_in_text(" ".join(code_lines[1:])))
+        first = code_lines[0] if code_lines else ""
+        codes = (codes_in_code_context(first) or sole_identifier(first)) + codes
+        for more in code_lines[1:]:
+            # "InvalidTemplateDeployment <br> InvalidTemplate": one name a line is a code too.
+            codes.extend(sole_identifier(more) or codes_in_text(more))
         if cols.code == cols.message:
             # A code-only column: the message is what remains besides the bare code.
             message_lines = [ln for ln in message_lines if ln not in codes] or message_lines
@@ -213,7 +226,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         # "|Collector||No events in the ETL file.|…": an empty error cell; the next
         # error-like column describes the error.
         message_lines = spare_lines()
-    if len(message_lines) == 1 and _BARE_CODE.match(message_lines[0]):
+    if (
+        len(message_lines) == 1
+        and _BARE_CODE.match(message_lines[0])
+        and not _links_to_itself(cell(cols.message), message_lines[0])
+    ):
         # "|Dism.exe|87|Feature name not recognized|…": the cell is the code, and the
         # next error-like column says what the error is.
         codes.extend(codes_in_code_context(message_lines[0]))
@@ -259,7 +276,11 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         return None
     links = []
     for i in sorted(
-        {cols.message, *(c for c in (cols.fix, cols.code, cols.cause) if c is not None)}
+        {
+            cols.message,
+            *(c for c in (cols.fix, cols.code, cols.cause) if c is not None),
+            *cols.references,
+        }
     ):
         links.extend(html_fragment_parts(cell(i), row.line)[0])
     return ErrorEntry(
@@ -274,6 +295,16 @@ def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | Non
         shape="code-table" if cols.fix is None and cols.cause is None else "table",
         context=context,
     )
+
+
+_LINK_ONLY = re.compile(r"^\s*<a\b[^>]*\bhref=\"([^\"]*)\"[^>]*>[^<]*</a>\s*$", re.IGNORECASE)
+
+
+def _links_to_itself(cell_html: str, number: str) -> bool:
+    """``[2023007](https://support.microsoft.com/help/2023007)``: a number that is the name
+    of the article it links to (a KB article), not an error code."""
+    m = _LINK_ONLY.match(cell_html)
+    return m is not None and number.strip() in m.group(1)
 
 
 _SUCCESS_NAME = re.compile(r"(?:^|_|(?<=[a-z]))(?:SUCCESS|Success|success|OK|Ok)$")

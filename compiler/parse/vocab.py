@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 VOCAB_KEYS: dict[str, tuple[str, ...]] = {
-    "headers": ("error", "code", "symbol", "context", "cause", "fix"),
+    "headers": ("error", "code", "symbol", "context", "cause", "fix", "reference"),
     "labels": (
         "code",
         "message",
@@ -67,6 +67,7 @@ class Vocabulary:
     symbol_headers: frozenset[str]
     """Columns that name a code another way ("Symbol", "Error string")."""
     context_headers: frozenset[str]
+    reference_headers: frozenset[str]
     cause_headers: frozenset[str]
     fix_headers: frozenset[str]
     code_labels: frozenset[str]
@@ -108,7 +109,8 @@ class Vocabulary:
     languages: tuple[str, ...]
 
     def header_role(self, header: str) -> str | None:
-        """The role of a table header cell: code, symbol, error, context, cause, fix — or None."""
+        """The role of a table header cell: code, symbol, error, context, cause, fix,
+        reference (links to read more) — or None."""
         key = normalise_label(header)
         if key in self.code_headers:
             return "code"
@@ -116,6 +118,8 @@ class Vocabulary:
             return "symbol"
         if key in self.context_headers:
             return "context"
+        if key in self.reference_headers:
+            return "reference"
         if key in self.error_headers:
             return "error"
         if key in self.cause_headers:
@@ -259,6 +263,7 @@ def build_vocabulary(extra: Mapping[str, RawVocab] | None = None) -> Vocabulary:
         code_headers=labels("headers", "code"),
         symbol_headers=labels("headers", "symbol"),
         context_headers=labels("headers", "context"),
+        reference_headers=labels("headers", "reference"),
         cause_headers=labels("headers", "cause"),
         fix_headers=labels("headers", "fix"),
         code_labels=labels("labels", "code"),
