@@ -103,7 +103,11 @@ def parse_document(
     entries, state.consumed = heading_entries(segments, vocab, state.tables)
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
-    doc.procedures.extend(heading_procedures(segments, vocab, title=doc.title, intro=INTRO_ANCHOR))
+    doc.procedures.extend(
+        heading_procedures(
+            segments, vocab, title=doc.title, intro=INTRO_ANCHOR, lists=doc.procedures
+        )
+    )
     _collect_links_and_anchors(root, state)
     entries = _fold_into_tables(entries, state.table_entries, doc.sections)
     doc.errors = _with_ids(sorted(entries + state.table_entries, key=lambda e: e.line))

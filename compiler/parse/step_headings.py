@@ -10,6 +10,7 @@ paragraphs of a step heading, outside its lists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 from urllib.parse import quote
 
@@ -24,12 +25,19 @@ MIN_STEPS = 2
 
 
 def heading_procedures(
-    segments: Sequence[Segment], vocab: Vocabulary, *, title: str, intro: str
+    segments: Sequence[Segment],
+    vocab: Vocabulary,
+    *,
+    title: str,
+    intro: str,
+    lists: Sequence[Procedure] = (),
 ) -> list[Procedure]:
     """One procedure per chain of sibling step headings (at least two, numbers rising).
 
     ``title`` and ``intro`` name the document and its first section: a chain with no
     parent heading above it (front matter gives the page title) belongs there.
+    ``lists``: the document's list procedures; a jump in one of them that can only mean a
+    later step heading becomes that heading's jump (see :func:`_lift_jumps`).
     """
     out: list[Procedure] = []
     chain: list[tuple[int, int, str]] = []  # (segment index, number as written, the rest)
@@ -39,7 +47,9 @@ def heading_procedures(
         if len(chain) >= MIN_STEPS:
             first = chain[0][0]
             parent = segments[parents[first]] if parents[first] >= 0 else None
-            out.append(_procedure(chain, segments, parent, vocab, title=title, intro=intro))
+            proc = _procedure(chain, segments, parent, vocab, title=title, intro=intro)
+            _lift_jumps(proc, chain, segments, lists)
+            out.append(proc)
         chain.clear()
 
     for index, seg in enumerate(segments):
@@ -87,6 +97,47 @@ def _procedure(
                 step.jumps.extend(find_jumps(parts.text, line_of(block), position, vocab))
         proc.steps.append(step)
     return proc
+
+
+def _lift_jumps(
+    proc: Procedure,
+    chain: list[tuple[int, int, str]],
+    segments: Sequence[Segment],
+    lists: Sequence[Procedure],
+) -> None:
+    """ "### Step 1" over "1. … 7. Recreate the VM. If the VM still doesn't boot, go to
+    step 2.": inside a step heading's list, "go to step N" that would go back in the list
+    (or to itself, or past its end) while a later step heading N exists means that
+    heading. The jump moves from the list to the heading procedure, where it goes forward;
+    left in the list, it was a loop no reader follows."""
+    numbers = {number for _, number, _ in chain}
+    for position, (index, number, _) in enumerate(chain, 1):
+        anchors = {segments[index].anchor}
+        anchors.update(seg.anchor for seg in _sub_segments(index, segments))
+        for lst in lists:
+            if lst.section not in anchors:
+                continue
+            for step in lst.steps:
+                kept = []
+                for jump in step.jumps:
+                    past_end = jump.to > len(lst.steps)
+                    backwards = jump.kind in ("back", "forward") and jump.to <= step.number
+                    if (past_end or backwards) and jump.to > number and jump.to in numbers:
+                        lifted = replace(jump, kind="forward")
+                        proc.steps[position - 1].jumps.append(lifted)
+                    else:
+                        kept.append(jump)
+                step.jumps[:] = kept
+
+
+def _sub_segments(index: int, segments: Sequence[Segment]) -> list[Segment]:
+    seg = segments[index]
+    out = []
+    for sub in segments[index + 1 :]:
+        if sub.level <= seg.level:
+            break
+        out.append(sub)
+    return out
 
 
 def _own_blocks(index: int, segments: Sequence[Segment]) -> list[Node]:
