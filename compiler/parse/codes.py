@@ -109,6 +109,37 @@ _CAMEL_NAMED = re.compile(
     r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])[`*_'\"”」]*"
     r"(?:\s+(?:[Ee]rrors?|[Ee]xceptions?)\b|\s*(?:エラー|例外))"
 )
+_NAME = r"[A-Z][A-Za-z0-9]{3,}(?:\.[A-Z][A-Za-z0-9]+)*"
+_HUMPED = r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+(?:\.[A-Z][A-Za-z0-9]+)*"
+# An identifier given as the error code: "S3 Error Code: PermanentRedirect",
+# "Code=InvalidTemplateDeployment", "エラー コード: Conflict" (after a separator one
+# capitalised word will do), "error codes SkuNotAvailable or InvalidTemplateDeployment"
+# (without one, CamelCase only: "error code is returned" names none).
+_CODE_LABEL_NAME = re.compile(
+    r"(?:\b(?i:error|status)\s*(?i:codes?)\s*[:=：]|(?<![\w.])Code\s*=|エラー\s*コード\s*[:：=は])"
+    rf"\s*[\"'「]?({_NAME})(?![\w\-])"
+    rf"|\b(?i:error|status)\s+(?i:codes?)\s+(?:is\s+|of\s+)?({_HUMPED})(?![\w\-])"
+)
+_NEXT_NAME = re.compile(rf"\s*(?:,|\bor\b|\band\b|または|および|、)\s*({_HUMPED})(?![\w\-])")
+
+
+def _code_label_names(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    if "ode" not in text and "コード" not in text:
+        return found
+    for m in _CODE_LABEL_NAME.finditer(text):
+        group = 1 if m.group(1) else 2
+        name = m.group(group)
+        if name.lower() in _FILLERS:
+            continue
+        found.append((m.start(group), name))
+        end = m.end(group)
+        while nxt := _NEXT_NAME.match(text, end):
+            found.append((nxt.start(1), nxt.group(1)))
+            end = nxt.end(1)
+    return found
+
+
 _LANGUAGE_EXCEPTIONS = frozenset(
     [
         "IOError",
@@ -242,7 +273,7 @@ def named_identifiers(text: str) -> list[str]:
 def _named_identifiers(text: str) -> tuple[str, ...]:
     found = [
         (pos, code)
-        for pos, code in _matches_all((_ERRORISH, _CAMEL_NAMED), text)
+        for pos, code in [*_matches_all((_ERRORISH, _CAMEL_NAMED), text), *_code_label_names(text)]
         # "ConnectionEstablished:UnexpectedNetworkDisconnect" is one name, not two;
         # "the VMTaskTimeout setting" names a setting.
         if text[pos - 1 : pos] != ":"
