@@ -40,6 +40,26 @@ _IN_TEXT = (
         r"(?:\berror|エラー)\s*(?:code|コード)?\s*[:：]?\s*([A-Z]{2,8}-?\d{3,8})(?![\w\-]|\.\w)",
         re.IGNORECASE,
     ),
+    # Small system error numbers where the words say so: "System error 5 has occurred",
+    # "OS error 3", "システム エラー 53 が発生しました", "エラー 5 が発生する", "エラー = 32",
+    # "error 87 occurred" (not "error 1 of 3")
+    re.compile(
+        r"(?:\b(?:system|os|operating\s+system|win32|windows)\s+error|システム\s*エラー"
+        r"|オペレーティング\s*システム\s*エラー)\s*[:：=#]?\s*(\d{1,2})(?![\w]|[.,]\d)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:\berror|エラー)\s*=\s*(\d{1,2})(?![\w]|[.,]\d)", re.IGNORECASE),
+    re.compile(r"エラー\s*(\d{1,2})\s*(?:が|は|、|,|または|および|と|が発生)"),
+    re.compile(
+        r"\berror\s+(\d{1,2})\s+(?:occurred|occurs|is\s+returned|was\s+returned)", re.IGNORECASE
+    ),
+    # "(0xcaa90017/-894894057)", "(-1073741715/ 0xc000006d)": an HRESULT or NTSTATUS
+    # beside its negative decimal (a doubled minus is a typo of one)
+    re.compile(r"0[xX][0-9A-Fa-f]{8}\s*[/,]\s*-?(-[1-9]\d{7,9})(?![\d.])"),
+    re.compile(r"(?<![\w.])-?(-[1-9]\d{7,9})\s*[/,]\s*0[xX][0-9A-Fa-f]{8}(?![0-9A-Za-z])"),
+    # "ERROR_NO_SUCH_LOGON_SESSION (1312)", "ERROR_WINHTTP_TIMEOUT (12002)": the number a
+    # named error gives in parentheses
+    re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}\**\s*[(（]\s*(\d{3,6})\s*[)）]"),
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
     # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
     re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（]([3-5]\d\d)[)）]"),
@@ -85,6 +105,11 @@ _IN_TEXT = (
     ),
     # "403 errors", "503 エラー": an HTTP failure status named as the error.
     re.compile(r"(?<![\w.\-/])([45]\d\d)\s*(?:errors?|エラー)(?![\w])", re.IGNORECASE),
+    # An upper-case name given with its code: "E_INVALIDDATA (0x8007000d/…)",
+    # "DBLKIO_OS2DISKERROR (17204)" (one underscore is enough beside a code)
+    re.compile(
+        r"(?<![\w.\-/\\$%])(?!HKEY_)([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])\**\s*[(（]\s*(?:0[xX][0-9A-Fa-f]{4}|-\d{6})"
+    ),
     # Upper-case error identifiers: ERROR_ACCESS_DENIED, WU_E_UH_INVALIDMETADATA,
     # KDC_ERR_C_PRINCIPAL_UNKNOWN
     # (not registry hives: HKEY_LOCAL_MACHINE is a key, not an error)

@@ -155,6 +155,11 @@ def _guess_locale(body: str, default: str) -> str:
     return "ja-JP" if kana >= 50 or (kana and kana * 50 >= len(body)) else default
 
 
+_ATTRIBUTE = r"(?:[#.][\w\-:.]+|[\w\-]+=(?:\"[^\"]*\"|'[^']*'|[^\s{}]+))"
+_HEADING_ATTRIBUTES = re.compile(rf"\s*\{{:?\s*({_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*)\s*\}}\s*$")
+"""A heading's attribute list: ``{#step-1}``, ``{#id .class}``, ``{: .note}``."""
+
+
 def _segments(root: Node, state: _State) -> list[Segment]:
     anchors = AnchorRegistry(state.path, state.diags)
     segments = [Segment(None, INTRO_ANCHOR, state.doc.title, 0, 1, [])]
@@ -166,6 +171,13 @@ def _segments(root: Node, state: _State) -> list[Segment]:
         parts = parts_of(node, line)
         title = parts.text if parts else ""
         explicit = parts.anchors[0] if parts and parts.anchors else None
+        attributes = _HEADING_ATTRIBUTES.search(title)
+        if attributes:
+            # "## 手順 1 {#step-1}" (kramdown, Pandoc, Hugo): the id is the anchor, and the
+            # braces are no part of the title.
+            title = title[: attributes.start()].rstrip()
+            ids = [a[1:] for a in attributes.group(1).split() if a.startswith("#")]
+            explicit = explicit or (ids[0] if ids else None)
         anchor = anchors.claim(explicit or slugify(title), line, explicit=explicit is not None)
         level = int(node.tag[1]) if node.tag[1:].isdigit() else 1
         state.doc.sections.append(Section(anchor=anchor, title=title, level=level, line=line))
