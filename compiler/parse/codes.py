@@ -33,8 +33,14 @@ _IN_TEXT = (
     # "IDX10223: Lifetime validation failed.", "ORA-00942: table or view does not exist",
     # "error AADSTS50076", "エラー CS0246" (not hashes, RFCs or KB articles: "SHA256: …")
     re.compile(
-        r"(?:^|(?<=\n)|(?<=\s))(?!(?:SHA|MD|KB|RFC|ISO|UTF|TLS|SSL|CVE)\b|(?:SHA|MD|KB|RFC|ISO|UTF)\d)"
-        r"([A-Z]{2,8}-?\d{3,8})\s*[:：]\s+(?=[A-Za-z\u3040-\u30ff\u4e00-\u9fff])"
+        r"(?:^|(?<=\n)|(?<=\s)|(?<=[。、「（(:：]))"
+        r"(?!(?:SHA|MD|KB|RFC|ISO|UTF|TLS|SSL|CVE)\b|(?:SHA|MD|KB|RFC|ISO|UTF)\d)"
+        r"([A-Z]{2,8}-?\d{3,8})\s*[:：]\s*(?=[A-Za-z\u3040-\u30ff\u4e00-\u9fff])"
+    ),
+    # A bare error number a message label gives first: "例外メッセージ: 40103: 認証トークンの
+    # 署名が無効です。", "Exception: 40400: Endpoint not found" (5-6 digits: not a year)
+    re.compile(
+        r"(?:^|(?<=\n)|(?<=[:：]))\s*(\d{5,6})\s*[:：]\s+(?=[A-Za-z\u3040-\u30ff\u4e00-\u9fff])"
     ),
     re.compile(
         r"(?:\berror|エラー)\s*(?:code|コード)?\s*[:：]?\s*([A-Z]{2,8}-?\d{3,8})(?![\w\-]|\.\w)",

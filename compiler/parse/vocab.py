@@ -44,6 +44,7 @@ _ENUMERATOR = re.compile(
     r"(?:\s*#?\d{1,2}|\s+[A-Ha-h]|\s*[(（]\d{1,2}[)）]|\s*[\u2460-\u2473])[\s*_:：]*$"
 )
 """The number or letter after a label: "Cause 1", "Solution A", "原因 (2)", "原因①"."""
+_ERROR_TERMS = ("error", "エラー", "code", "コード")
 _OTHER_LABEL = re.compile(r"^\s*([^:：]{1,30}?)\s*[:：]")
 
 
@@ -126,7 +127,24 @@ class Vocabulary:
             return "cause"
         if key in self.fix_headers:
             return "fix"
-        return self._joined_header_role(key)
+        return self._joined_header_role(key) or self._qualified_header_role(key)
+
+    def _qualified_header_role(self, key: str) -> str | None:
+        """ "Server error code", "サーバー エラー メッセージ": a code or error header with a
+        word in front (only headers that say error or code: "Resolution description" is
+        no description of an error)."""
+        if len(key) > 40:
+            return None
+        for role, words in (("code", self.code_headers), ("error", self.error_headers)):
+            for word in words:
+                if (
+                    len(word) >= 6
+                    and key.endswith(word)
+                    and len(key) - len(word) <= 12
+                    and any(term in word for term in _ERROR_TERMS)
+                ):
+                    return role
+        return None
 
     def _joined_header_role(self, key: str) -> str | None:
         """ "Causes and solutions", "原因と解決策": the fix column when any part names a fix,
