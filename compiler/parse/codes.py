@@ -262,9 +262,16 @@ def codes_in_code_context(text: str) -> list[str]:
     return list(_codes_in_code_context(text))
 
 
+_THOUSANDS = re.compile(r"^\s*[`*_\[]*\s*(\d{1,3}(?:,\d{3})+)(?![\d,])")
+
+
 @lru_cache(maxsize=16384)
 def _codes_in_code_context(text: str) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
+    grouped = _THOUSANDS.match(text)
+    if grouped:
+        # "イベント ID: 1,296": one number written with a thousands separator (translation)
+        return (grouped.group(1).replace(",", ""),)
     lead = _LEADING.match(text)
     if lead and _looks_like_code(lead.group(1)):
         found.append((lead.start(1), lead.group(1)))

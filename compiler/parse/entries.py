@@ -191,7 +191,11 @@ def _heading_pass(
         j = i + 1
         while j < len(segments) and segments[j].level > seg.level:
             sub = segments[j]
-            if j in entries or (not is_part_heading(sub.label) and _names_error(sub, vocab)):
+            if j in entries or (
+                not is_part_heading(sub.label)
+                and _names_error(sub, vocab)
+                and not _parts_follow(j, seg.level, segments)
+            ):
                 nested.append(j)  # a nested entry of its own
                 j += 1
                 while j < len(segments) and segments[j].level > sub.level:
@@ -239,6 +243,23 @@ def _umbrella_is_entry(
     claimed = {c.casefold() for e in nested for c in e.codes}
     own = [c for c in codes if c.casefold() not in claimed]
     return bool(own) and any(p.items for p in parts if p.role in ("body", "fix"))
+
+
+def _parts_follow(index: int, parent_level: int, segments: list[Segment]) -> bool:
+    """ "## Scenario 1 / ### Event logs (**Event ID:** 1058) / ### Cause / ### Resolution":
+    the next sibling heading is a cause or fix, so the labelled record before it is the
+    evidence of its parent's card, not a card of its own without a fix."""
+    level = segments[index].level
+    for seg in segments[index + 1 :]:
+        if seg.level <= parent_level:
+            return False
+        if seg.level == level:
+            return (
+                is_part_heading(seg.label)
+                and seg.label is not None
+                and seg.label[0] in ("cause", "fix")
+            )
+    return False
 
 
 def _names_error_itself(seg: Segment) -> bool:
