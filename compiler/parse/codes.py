@@ -138,7 +138,7 @@ _ERRORISH = re.compile(
 # "the ValidateCredentials error".
 _CAMEL_NAMED = re.compile(
     r"(?<![\w.\-/\\$])([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,})(?![\w.\-])[`*_'\"”」]*"
-    r"(?:\s+(?:[Ee]rrors?|[Ee]xceptions?)\b|\s*(?:エラー|例外))"
+    r"(?:\s+(?:[Ee]rrors?|[Ee]xceptions?)\b|\s*(?:エラー|例外))(?!\s*(?:コード|[Cc]odes?\b))"
 )
 _NAME = r"[A-Z][A-Za-z0-9]{3,}(?:\.[A-Z][A-Za-z0-9]+)*"
 _HUMPED = r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+(?:\.[A-Z][A-Za-z0-9]+)*"
@@ -230,7 +230,25 @@ def codes_in_text(text: str) -> list[str]:
 @lru_cache(maxsize=16384)
 def _codes_in_text(text: str) -> tuple[str, ...]:
     # Cached: every heading above a block reads it again, and cells repeat.
-    return tuple(_unique(code for _, code in sorted(_matches_all(_IN_TEXT, text))))
+    found = sorted(_matches_all(_IN_TEXT, text))
+    return tuple(_unique(code for pos, code in found if not _value_to_set(text, pos, code)))
+
+
+_SET_BEFORE = re.compile(
+    r"(?:\bset\b(?:\s+[\w\-]+){0,4}\s+to|\bvalue\s+(?:of|to)|\bdata\s+to)\s*[`*_\"']*$",
+    re.IGNORECASE,
+)
+_SET_AFTER = re.compile(r"[`*_\"']*\s*(?:に設定|に変更|を設定)")
+
+
+def _value_to_set(text: str, pos: int, code: str) -> bool:
+    """ "Set it to 0x100000", "これを 0x100000 に設定して": a registry value to write, not
+    an error (hex values only: a status code is never set)."""
+    if code[:2].lower() != "0x":
+        return False
+    return bool(
+        _SET_AFTER.match(text, pos + len(code)) or _SET_BEFORE.search(text, max(0, pos - 60), pos)
+    )
 
 
 def _matches(rx: re.Pattern[str], text: str) -> list[tuple[int, str]]:
@@ -341,9 +359,25 @@ def heading_codes(title: str) -> list[str]:
     return list(_heading_codes(title))
 
 
+_NAME_AFTER_CODE = re.compile(
+    r"(0[xX][0-9A-Fa-f]+|\d{2,})\s*[-\u2013\u2014:：]\s*"
+    r"((?:[A-Z][a-z0-9]+){2,}[A-Za-z0-9]*(?:\s*/\s*(?:[A-Z][a-z0-9]+){2,}[A-Za-z0-9]*)*)"
+)
+"""A heading's code and its name: "エラー 60001 - UnableToConnectToPhysicalServer",
+"Error 960/951 - NullResult/UnhandledException"."""
+
+
 @lru_cache(maxsize=4096)
 def _heading_codes(title: str) -> tuple[str, ...]:
     found = _matches_all((*_IN_TEXT, _UNDERSCORED, _ERRORISH, _BARE), title)
+    codes = {code for _, code in found}
+    for m in _NAME_AFTER_CODE.finditer(title):
+        if m.group(1) not in codes:
+            continue  # "Step 12 - CheckTheDisk": a name after a number that is no code
+        start = m.start(2)
+        for name in m.group(2).split("/"):
+            found.append((start, name.strip()))
+            start += len(name) + 1
     words = title.strip().strip("`*_'\"“”「」").split()
     if len(words) == 1:
         found.extend(_matches(_CAMEL, words[0]))
