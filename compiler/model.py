@@ -152,7 +152,8 @@ class ErrorEntry:
     actions: list[Item] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     shape: str = "table"
-    """Which rule found it: ``table``, ``vertical-table`` or ``heading``."""
+    """Which rule found it: ``table``, ``code-table``, ``vertical-table``, ``heading``,
+    ``symptom-list`` or ``code-list``."""
     context: str = ""
     """The situation the error occurs in, from a table's Operation/Scenario column."""
 

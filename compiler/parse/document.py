@@ -25,6 +25,7 @@ from compiler.parse.codes import codes_in_text, heading_codes
 from compiler.parse.commands import as_command
 from compiler.parse.entries import (
     Segment,
+    code_list_entries,
     heading_entries,
     heading_label,
     symptom_list_entries,
@@ -224,7 +225,8 @@ def _walk(
             and top_level
             and id(node) not in state.consumed  # already the fix of a heading entry
             and (
-                found := symptom_list_entries(
+                found := code_list_entries(node, seg.anchor, vocab)
+                or symptom_list_entries(
                     node, seg.anchor, vocab, nodes[index - 1] if index else None
                 )
             )

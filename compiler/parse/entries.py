@@ -328,6 +328,8 @@ def _read_blocks(
             if codes:
                 parts.append(Part(role="code", line=line_of(node), texts=codes))
             current = _cause_fix_table(node, current, parts, tables)
+        elif node.type in LIST_TYPES and code_list_entries(node, "", vocab):
+            continue  # cards of their own (document._walk), not this heading's text
         elif node.type == "bullet_list" and _cause_items(node, parts, vocab):
             used.append(node)
             current = parts[-1]
@@ -646,6 +648,55 @@ def symptom_list_entries(
                 actions=actions,
                 links=list(parts.links),
                 shape="symptom-list",
+            )
+        )
+    return entries
+
+
+def code_list_entries(lst: Node, section: str, vocab: Vocabulary) -> list[ErrorEntry]:
+    """A list of codes, each with labelled sub-items ("- **DSREG_AUTOJOIN_DISC_FAILED**
+    (0x801c0021/-2145648607)" over "- Reason: …" and "- Resolution: …"): one card per
+    item. Every item must name a code and label a cause or a fix, or none is a card."""
+    items = [li for li in lst.children if li.type == "list_item"]
+    if len(items) < 2:
+        return []
+    entries = []
+    for li in items:
+        first = li.children[0] if li.children else None
+        if first is None or first.type != "paragraph" or len(li.children) < 2:
+            return []
+        parts = parts_of(first, line_of(li))
+        codes = heading_codes(parts.text.split("\n")[0]) if parts is not None else []
+        if parts is None or not codes:
+            return []
+        causes: list[Cause] = []
+        actions: list[Item] = []
+        for child in li.children[1:]:
+            if child.type not in LIST_TYPES:
+                continue
+            for item in list_items(child, vocab):
+                m = _LABEL_SPLIT.match(item.text)
+                role = vocab.label_role(m.group(1)) if m else None
+                if m is None or not m.group(2).strip():
+                    continue
+                text = m.group(2).strip()
+                if role == "cause":
+                    causes.append(Cause(text=text, line=item.line))
+                elif role == "fix":
+                    actions.append(Item(text=text, line=item.line, children=list(item.children)))
+        if not causes and not actions:
+            return []
+        entries.append(
+            ErrorEntry(
+                id="",
+                section=section,
+                line=line_of(li),
+                message=parts.text,
+                codes=codes,
+                causes=causes,
+                actions=actions,
+                links=list(parts.links),
+                shape="code-list",
             )
         )
     return entries
