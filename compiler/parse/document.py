@@ -430,8 +430,12 @@ def _fold_into_tables(
         inside = [row for row in rows if entry.line < row.line < end]
         listed = [row for row in inside if row.shape == "code-table"]
         if len(listed) < len(inside) or len(listed) > FIELD_TABLE_ROWS:
-            if entry.line not in acting:
+            carried = {code.casefold() for row in inside for code in row.codes}
+            own = [code for code in entry.codes if code.casefold() not in carried]
+            if entry.line not in acting and not own:
                 continue  # error-table rows, or a whole catalogue: those are the cards
+            # "# MSSQLSERVER_17207" over "OS error 5" cases: the heading's own codes would
+            # be found nowhere else, so its card stays beside the cards inside it.
             kept.append(entry)  # a card with steps of its own beside a table of others
             continue
         for row in inside:

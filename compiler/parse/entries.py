@@ -151,6 +151,8 @@ def _like_their_siblings(segments: list[Segment], entries: set[int], vocab: Voca
             continue
         if normalise_label(seg.title) in vocab.checklist_skip:
             continue
+        if vocab.step_heading(seg.title) is not None:
+            continue  # steps of a procedure, not symptoms beside their siblings
         groups.setdefault((parent, seg.level), []).append(i)
     promoted: set[int] = set()
     for members in groups.values():
@@ -180,7 +182,13 @@ def _heading_pass(
         other = vocab.names_other(seg.title)
         codes = [] if other else _heading_codes(seg, vocab)
         # The document's own title (h1) is what it is about, not one symptom of it.
-        symptom = not codes and not other and seg.level > 1 and vocab.is_symptom(seg.title)
+        symptom = (
+            not codes
+            and not other
+            and seg.level > 1
+            and vocab.step_heading(seg.title) is None  # "手順 2: エラー コードを確認する"
+            and vocab.is_symptom(seg.title)
+        )
         symptom = symptom or i in promoted
         names_itself = _names_error_itself(seg) or bool(codes) or symptom
         body = Part(role="body", line=seg.line) if names_itself else None
@@ -586,7 +594,35 @@ def _entry(
 def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
     if seg.label is not None and seg.label[0] == "code":
         return codes_in_code_context(seg.label[1])
-    return heading_codes(seg.title)
+    return heading_codes(seg.title) + _named_spans(seg)
+
+
+_SPAN_NAME = re.compile(r"[A-Za-z_][\w.:\-]{3,}")
+_NAMED_AS_ERROR = re.compile(
+    r"[\s`'\"]*(?:errors?|exceptions?|failures?|エラー|例外)(?!\w)", re.IGNORECASE
+)
+
+
+def _named_spans(seg: Segment) -> list[str]:
+    """ "## `ssh_exchange_identification` error": a code span the heading names as the
+    error is its code, whatever its shape."""
+    if seg.heading is None or "`" not in (
+        seg.heading.children[0].content if seg.heading.children else ""
+    ):
+        return []
+    parts = parts_of(seg.heading, seg.line)
+    if parts is None:
+        return []
+    out = []
+    for code, _ in parts.code_spans:
+        at = parts.text.find(code)
+        if (
+            at >= 0
+            and _SPAN_NAME.fullmatch(code)
+            and _NAMED_AS_ERROR.match(parts.text, at + len(code))
+        ):
+            out.append(code)
+    return out
 
 
 SYMPTOM_LIST_SHARE = 1 / 2

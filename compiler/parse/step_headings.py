@@ -41,6 +41,7 @@ def heading_procedures(
     """
     out: list[Procedure] = []
     chain: list[tuple[int, int, str]] = []  # (segment index, number as written, the rest)
+    gap = False  # a heading that is no step since the last step of the chain
     parents = parent_indexes(segments)
 
     def close() -> None:
@@ -59,8 +60,21 @@ def heading_procedures(
         level = segments[chain[0][0]].level if chain else seg.level
         if chain and seg.level > level:
             continue  # a sub-heading inside a step
-        if step is None or (chain and (seg.level != level or step[0] <= chain[-1][1])):
+        if step is None and chain and seg.level == level:
+            # "### 手順 2" / "### dsregcmd の出力から" / "### 手順 3": a heading between two
+            # steps belongs to the step before it when the next step follows on.
+            gap = True
+            continue
+        if step is None or (
+            chain
+            and (
+                seg.level != level
+                or step[0] <= chain[-1][1]
+                or (gap and step[0] != chain[-1][1] + 1)
+            )
+        ):
             close()
+        gap = False
         if step is not None:
             chain.append((index, step[0], step[1]))
     close()

@@ -61,6 +61,8 @@ def table_entries(table: Node, ctx: TableContext) -> list[ErrorEntry]:
     _check_cell_counts(rows, ctx)
     entries: list[ErrorEntry] = []
     for row in body:
+        if not any(strip_tags(cell) for cell in row.cells):
+            continue  # "||||": an empty row, not an error without words
         entry = _row_entry(row, columns, ctx)
         if entry is not None:
             entries.append(entry)
