@@ -153,7 +153,7 @@ class ErrorEntry:
     links: list[Link] = field(default_factory=list)
     shape: str = "table"
     """Which rule found it: ``table``, ``code-table``, ``vertical-table``, ``heading``,
-    ``symptom-list`` or ``code-list``."""
+    ``symptom-list``, ``code-list`` or ``labelled`` (error paragraphs and their fix)."""
     context: str = ""
     """The situation the error occurs in, from a table's Operation/Scenario column."""
 

@@ -55,7 +55,7 @@ _IN_TEXT = (
         re.IGNORECASE,
     ),
     re.compile(r"(?:\berror|エラー)\s*=\s*(\d{1,2})(?![\w]|[.,]\d)", re.IGNORECASE),
-    re.compile(r"エラー\s*(\d{1,2})\s*(?:が|は|、|,|または|および|と|が発生)"),
+    re.compile(r"エラー\s*(\d{1,2})\s*(?:が|は|、|,|または|および|と|[)）]|$)"),
     re.compile(
         r"\berror\s+(\d{1,2})\s+(?:occurred|occurs|is\s+returned|was\s+returned)", re.IGNORECASE
     ),

@@ -28,6 +28,7 @@ from compiler.parse.entries import (
     code_list_entries,
     heading_entries,
     heading_label,
+    labelled_error_entries,
     symptom_list_entries,
 )
 from compiler.parse.frontmatter import split_front_matter
@@ -102,6 +103,10 @@ def parse_document(
         first = next((s for s in segments if s.level == 1 and s.title), None)
         doc.title = first.title if first else PurePosixPath(path).stem
     entries, state.consumed = heading_entries(segments, vocab, state.tables)
+    carded = {entry.section for entry in entries}
+    for seg in segments:
+        if seg.anchor not in carded:
+            entries.extend(labelled_error_entries(seg, vocab))
     for seg in segments:
         _walk(seg.blocks, seg, state, top_level=True, in_list=False)
     doc.procedures.extend(

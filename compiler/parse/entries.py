@@ -689,6 +689,69 @@ def symptom_list_entries(
     return entries
 
 
+def labelled_error_entries(seg: Segment, vocab: Vocabulary) -> list[ErrorEntry]:
+    """ "**Error:** *EACCES: permission denied*" paragraphs, each group followed by the
+    unlabelled paragraphs, lists and commands that fix it, in a section that labels no
+    cause or fix: one card per group (consecutive error paragraphs share one fix). For a
+    section that is no card of its own (the page title, "## General: Permission denied")."""
+    runs_of = {
+        id(node): _label_runs(node, vocab) for node in seg.blocks if node.type == "paragraph"
+    }
+    roles = {role for runs in runs_of.values() for role, _, _ in runs}
+    if "message" not in roles or roles - {None, "message", "code"}:
+        return []
+    entries: list[ErrorEntry] = []
+    messages: list[tuple[str, int]] = []
+    fixes: list[Item] = []
+
+    def close() -> None:
+        if messages and fixes:
+            text = "\n".join(t for t, _ in messages)
+            codes = codes_in_text(text) + named_identifiers(text)
+            entries.append(
+                ErrorEntry(
+                    id="",
+                    section=seg.anchor,
+                    line=messages[0][1],
+                    message=text,
+                    codes=list(dict.fromkeys(codes)),
+                    actions=list(fixes),
+                    shape="labelled",
+                )
+            )
+        messages.clear()
+        fixes.clear()
+
+    for node in seg.blocks:
+        runs = [
+            run
+            for run in runs_of.get(id(node), [])
+            if run[0] is not None or inline_parts(run[1], run[2]).text
+        ]
+        if runs and runs[0][0] in ("message", "code"):
+            if fixes:
+                close()
+            for _, token, line in runs:
+                text = inline_parts(token, line).text
+                if text:
+                    messages.append((text, line))
+            continue
+        if not messages:
+            continue
+        if node.type == "paragraph":
+            parts = parts_of(node)
+            if parts is not None and parts.text:
+                fixes.append(Item(text=parts.text, line=line_of(node), html=parts.html))
+        elif node.type in LIST_TYPES:
+            fixes.extend(list_items(node, vocab))
+        elif node.type in ("fence", "code_block"):
+            cmd = fence_command(node, vocab)
+            if cmd is not None:
+                fixes.append(Item(text=cmd.code, line=cmd.line))
+    close()
+    return entries if len(entries) >= 1 else []
+
+
 def code_list_entries(lst: Node, section: str, vocab: Vocabulary) -> list[ErrorEntry]:
     """A list of codes, each with labelled sub-items ("- **DSREG_AUTOJOIN_DISC_FAILED**
     (0x801c0021/-2145648607)" over "- Reason: …" and "- Resolution: …"): one card per
