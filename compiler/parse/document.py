@@ -33,6 +33,7 @@ from compiler.parse.entries import (
 )
 from compiler.parse.frontmatter import split_front_matter
 from compiler.parse.headings import AnchorRegistry, slugify
+from compiler.parse.html_tables import read_html_table
 from compiler.parse.inline import html_fragment_parts, inline_parts, links_and_anchors
 from compiler.parse.markdown import markdown_parser
 from compiler.parse.procedures import (
@@ -44,7 +45,7 @@ from compiler.parse.procedures import (
     regroup_bare_markers,
 )
 from compiler.parse.step_headings import heading_procedures
-from compiler.parse.tables import TableContext, table_entries
+from compiler.parse.tables import TableContext, html_table_entries, table_entries
 from compiler.parse.tree import Node, block_tree
 from compiler.parse.vocab import Vocabulary
 
@@ -65,6 +66,8 @@ class _State:
     tables: TableContext
     consumed: set[int] = field(default_factory=set)
     table_entries: list[ErrorEntry] = field(default_factory=list)
+    html_table_end: int = 0
+    """The last source line of the raw HTML table read last: blocks up to it are its cells."""
     code_candidates: list[tuple[int, str]] = field(default_factory=list)
     """(line, raw text) of the inline texts that may hold a code ([unclaimed-code])."""
 
@@ -217,7 +220,11 @@ def _walk(
     groups = continuation_groups(nodes) if not in_step else {}
     for index, node in enumerate(nodes):
         kind = node.type
-        if kind == "table":
+        if top_level and state.html_table_end and line_of(node) <= state.html_table_end:
+            continue  # a cell's text that blank lines cut out of the HTML table around it
+        if kind == "html_block" and top_level and "<table" in node.content.lower():
+            _html_table(node, seg, state)
+        elif kind == "table":
             for entry in table_entries(node, state.tables):
                 entry.section = seg.anchor
                 state.table_entries.append(entry)
@@ -274,6 +281,16 @@ def _walk(
             _add_note(node, str(node.info or "note"), node.children[1:], state)
         elif kind == "blockquote" and not _marker_note(node, state):
             _walk(node.children, seg, state, top_level=False, in_list=in_list, in_step=in_step)
+
+
+def _html_table(node: Node, seg: Segment, state: _State) -> None:
+    table = read_html_table(state.tables.source_lines, line_of(node))
+    if table is None:
+        return
+    state.html_table_end = table.end_line
+    for entry in html_table_entries(table.rows, state.tables):
+        entry.section = seg.anchor
+        state.table_entries.append(entry)
 
 
 def _walk_items(lst: Node, seg: Segment, state: _State, *, in_step: bool) -> None:

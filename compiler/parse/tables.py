@@ -22,6 +22,7 @@ from compiler.parse.codes import (
     named_identifiers,
     sole_identifier,
 )
+from compiler.parse.html_tables import HtmlRow
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
@@ -47,7 +48,19 @@ class TableContext:
 
 def table_entries(table: Node, ctx: TableContext) -> list[ErrorEntry]:
     """Entries of an error table, or an empty list when the table is something else."""
-    rows = _rows(table)
+    return _rows_entries(_rows(table), ctx, markdown=True)
+
+
+def html_table_entries(rows: list[HtmlRow], ctx: TableContext) -> list[ErrorEntry]:
+    """Entries of a table written in raw HTML (:mod:`compiler.parse.html_tables`)."""
+    return _rows_entries(
+        [_Row(row.line, [strip_docfx_markers(c) for c in row.cells]) for row in rows],
+        ctx,
+        markdown=False,
+    )
+
+
+def _rows_entries(rows: list[_Row], ctx: TableContext, *, markdown: bool) -> list[ErrorEntry]:
     if not rows:
         return []
     header, body = rows[0], rows[1:]
@@ -58,7 +71,8 @@ def table_entries(table: Node, ctx: TableContext) -> list[ErrorEntry]:
     columns = _columns(roles)
     if columns is None:
         return []
-    _check_cell_counts(rows, ctx)
+    if markdown:
+        _check_cell_counts(rows, ctx)
     entries: list[ErrorEntry] = []
     for row in body:
         if not any(strip_tags(cell) for cell in row.cells):
@@ -124,9 +138,14 @@ def _render_rows(table: Node) -> list[_Row]:
 
 
 def _columns(roles: list[str | None]) -> _Columns | None:
+    references = tuple(i for i, r in enumerate(roles) if r == "reference")
+    if references and "fix" not in roles and "code" not in roles and "error" in roles:
+        # "Issue | More information": with no fix column, what to read more is the fix.
+        roles = ["fix" if i == references[0] else r for i, r in enumerate(roles)]
+        references = references[1:]
     columns = _roles_to_columns(roles)
     if columns is not None:
-        columns.references = tuple(i for i, r in enumerate(roles) if r == "reference")
+        columns.references = references
     return columns
 
 
