@@ -459,6 +459,14 @@ def _finalise(root: list[_Node], line: int) -> list[Item]:
 # --------------------------------------------------------------------------- API
 
 
+@dataclass(slots=True)
+class Row:
+    """One table row, Markdown or raw HTML: its line and each cell's (raw) HTML."""
+
+    line: int
+    cells: list[str]
+
+
 def cell_items(html: str, line: int) -> list[Item]:
     """Items of one table cell. ``html`` is the cell's inline content already rendered by
     markdown-it-py with html=True (so Markdown **bold** arrives as <strong>, `code` as

@@ -31,7 +31,7 @@ from compiler.parse.codes import (
     named_identifiers,
     sole_identifier,
 )
-from compiler.parse.inline import inline_parts
+from compiler.parse.inline import InlineParts, inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
 from compiler.parse.tree import Node
 from compiler.parse.vocab import Vocabulary, normalise_label
@@ -662,31 +662,32 @@ def symptom_list_entries(
     entries = []
     for li, parts in stated:
         codes = heading_codes(parts.text) + _span_codes(parts.code_spans)
-        actions: list[Item] = []
-        for child in li.children[1:]:
-            if child.type == "paragraph":
-                body = parts_of(child, line_of(child))
-                if body is not None and body.text:
-                    actions.append(Item(text=body.text, line=line_of(child), html=body.html))
-            elif child.type in LIST_TYPES:
-                actions.extend(list_items(child, vocab))
-            elif child.type in ("fence", "code_block"):
-                cmd = fence_command(child, vocab)
-                if cmd is not None:
-                    actions.append(Item(text=cmd.code, line=cmd.line))
-        entries.append(
-            ErrorEntry(
-                id="",
-                section=section,
-                line=line_of(li),
-                message=parts.text,
-                codes=list(dict.fromkeys(codes)),
-                actions=actions,
-                links=list(parts.links),
-                shape="symptom-list",
-            )
-        )
+        actions = [item for child in li.children[1:] for item in _block_actions(child, vocab)]
+        entries.append(_item_entry(li, parts, section, codes, [], actions, "symptom-list"))
     return entries
+
+
+def _item_entry(
+    li: Node,
+    parts: InlineParts,
+    section: str,
+    codes: list[str],
+    causes: list[Cause],
+    actions: list[Item],
+    shape: str,
+) -> ErrorEntry:
+    """The card of one list item, stated by its first paragraph (``parts``)."""
+    return ErrorEntry(
+        id="",
+        section=section,
+        line=line_of(li),
+        message=parts.text,
+        codes=list(dict.fromkeys(codes)),
+        causes=causes,
+        actions=actions,
+        links=list(parts.links),
+        shape=shape,
+    )
 
 
 def labelled_error_entries(seg: Segment, vocab: Vocabulary) -> list[ErrorEntry]:
@@ -736,20 +737,25 @@ def labelled_error_entries(seg: Segment, vocab: Vocabulary) -> list[ErrorEntry]:
                 if text:
                     messages.append((text, line))
             continue
-        if not messages:
-            continue
-        if node.type == "paragraph":
-            parts = parts_of(node)
-            if parts is not None and parts.text:
-                fixes.append(Item(text=parts.text, line=line_of(node), html=parts.html))
-        elif node.type in LIST_TYPES:
-            fixes.extend(list_items(node, vocab))
-        elif node.type in ("fence", "code_block"):
-            cmd = fence_command(node, vocab)
-            if cmd is not None:
-                fixes.append(Item(text=cmd.code, line=cmd.line))
+        if messages:
+            fixes.extend(_block_actions(node, vocab))
     close()
-    return entries if len(entries) >= 1 else []
+    return entries
+
+
+def _block_actions(node: Node, vocab: Vocabulary) -> list[Item]:
+    """What one block below a symptom says to do: a paragraph, a list's items, a command."""
+    if node.type == "paragraph":
+        parts = parts_of(node, line_of(node))
+        if parts is not None and parts.text:
+            return [Item(text=parts.text, line=line_of(node), html=parts.html)]
+    elif node.type in LIST_TYPES:
+        return list_items(node, vocab)
+    elif node.type in ("fence", "code_block"):
+        cmd = fence_command(node, vocab)
+        if cmd is not None:
+            return [Item(text=cmd.code, line=cmd.line)]
+    return []
 
 
 def code_list_entries(lst: Node, section: str, vocab: Vocabulary) -> list[ErrorEntry]:
@@ -785,19 +791,7 @@ def code_list_entries(lst: Node, section: str, vocab: Vocabulary) -> list[ErrorE
                     actions.append(Item(text=text, line=item.line, children=list(item.children)))
         if not causes and not actions:
             return []
-        entries.append(
-            ErrorEntry(
-                id="",
-                section=section,
-                line=line_of(li),
-                message=parts.text,
-                codes=codes,
-                causes=causes,
-                actions=actions,
-                links=list(parts.links),
-                shape="code-list",
-            )
-        )
+        entries.append(_item_entry(li, parts, section, codes, causes, actions, "code-list"))
     return entries
 
 

@@ -12,19 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from compiler.parse.cells import Row
+
 _CELLS = ("td", "th")
 
 
 @dataclass(slots=True)
-class HtmlRow:
-    line: int
-    cells: list[str]
-    """Each cell's inner HTML, as written."""
-
-
-@dataclass(slots=True)
 class HtmlTable:
-    rows: list[HtmlRow]
+    rows: list[Row]
+    """Each cell's inner HTML, as written."""
     end_line: int
     """The last source line of the table (1-based)."""
 
@@ -47,7 +43,7 @@ def read_html_table(source_lines: list[str], first_line: int) -> HtmlTable | Non
         return None
     end = text.count("\n", 0, reader.end_offset)
     rows = [
-        HtmlRow(first_line + line, [cell.strip() for cell in cells])
+        Row(first_line + line, [cell.strip() for cell in cells])
         for line, cells in reader.rows
         if any(cell.strip() for cell in cells)
     ]

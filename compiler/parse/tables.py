@@ -14,7 +14,7 @@ from functools import lru_cache
 from compiler.diagnostics import Diagnostics
 from compiler.model import Cause, ErrorEntry, Item
 from compiler.parse.blocks import flatten_text, inline_of, line_of
-from compiler.parse.cells import cell_items, cell_lines
+from compiler.parse.cells import Row, cell_items, cell_lines
 from compiler.parse.codes import (
     codes_in_code_context,
     codes_in_text,
@@ -22,7 +22,6 @@ from compiler.parse.codes import (
     named_identifiers,
     sole_identifier,
 )
-from compiler.parse.html_tables import HtmlRow
 from compiler.parse.inline import html_fragment_parts, strip_docfx_markers, strip_tags
 from compiler.parse.markdown import render_inline
 from compiler.parse.tree import Node
@@ -51,16 +50,16 @@ def table_entries(table: Node, ctx: TableContext) -> list[ErrorEntry]:
     return _rows_entries(_rows(table), ctx, markdown=True)
 
 
-def html_table_entries(rows: list[HtmlRow], ctx: TableContext) -> list[ErrorEntry]:
+def html_table_entries(rows: list[Row], ctx: TableContext) -> list[ErrorEntry]:
     """Entries of a table written in raw HTML (:mod:`compiler.parse.html_tables`)."""
     return _rows_entries(
-        [_Row(row.line, [strip_docfx_markers(c) for c in row.cells]) for row in rows],
+        [Row(row.line, [strip_docfx_markers(c) for c in row.cells]) for row in rows],
         ctx,
         markdown=False,
     )
 
 
-def _rows_entries(rows: list[_Row], ctx: TableContext, *, markdown: bool) -> list[ErrorEntry]:
+def _rows_entries(rows: list[Row], ctx: TableContext, *, markdown: bool) -> list[ErrorEntry]:
     if not rows:
         return []
     header, body = rows[0], rows[1:]
@@ -84,13 +83,6 @@ def _rows_entries(rows: list[_Row], ctx: TableContext, *, markdown: bool) -> lis
 
 
 @dataclass(slots=True)
-class _Row:
-    line: int
-    cells: list[str]
-    """Each cell's inline content rendered to (raw) HTML."""
-
-
-@dataclass(slots=True)
 class _Columns:
     message: int
     code: int | None
@@ -107,7 +99,7 @@ class _Columns:
     """Columns of links to read more ("More information"): their links only."""
 
 
-def _rows(table: Node) -> list[_Row]:
+def _rows(table: Node) -> list[Row]:
     """Rendered rows, kept on the table's opening token: two rules read each table."""
     opening = table.token
     assert opening is not None
@@ -121,8 +113,8 @@ def _rows(table: Node) -> list[_Row]:
     return rows
 
 
-def _render_rows(table: Node) -> list[_Row]:
-    rows: list[_Row] = []
+def _render_rows(table: Node) -> list[Row]:
+    rows: list[Row] = []
     for node in table.children:
         for tr in node.children:
             if tr.type != "tr":
@@ -133,7 +125,7 @@ def _render_rows(table: Node) -> list[_Row]:
                 inline = inline_of(cell)
                 children = inline.token.children if inline and inline.token else None
                 cells.append(strip_docfx_markers(render_inline(children)))
-            rows.append(_Row(line, cells))
+            rows.append(Row(line, cells))
     return rows
 
 
@@ -207,7 +199,7 @@ def _spare(roles: list[str | None], message: int, cause: int | None) -> tuple[in
     return tuple(sorted(spare, key=lambda i: (i < message, i)))
 
 
-def _row_entry(row: _Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
+def _row_entry(row: Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None:
     def cell(i: int | None) -> str:
         return row.cells[i] if i is not None and i < len(row.cells) else ""
 
@@ -400,7 +392,7 @@ def field_codes(table: Node, ctx: TableContext) -> list[str]:
     return codes
 
 
-def _vertical_entry(rows: list[_Row], ctx: TableContext) -> ErrorEntry | None:
+def _vertical_entry(rows: list[Row], ctx: TableContext) -> ErrorEntry | None:
     """Two-column key/value tables: the labels run down the first column."""
     if any(len(r.cells) != 2 for r in rows) or len(rows) < 2:
         return None
@@ -474,7 +466,7 @@ def _compile_labels(label_words: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
-def _check_cell_counts(rows: list[_Row], ctx: TableContext) -> None:
+def _check_cell_counts(rows: list[Row], ctx: TableContext) -> None:
     """markdown-it pads short rows and drops extra cells silently; the source tells."""
     header_count = _count_cells(ctx.source_lines, rows[0].line)
     if header_count is None:
