@@ -480,9 +480,15 @@ def _split_runs(node: Node, token: Token, vocab: Vocabulary) -> list[tuple[str |
     current_line = line
     while i < len(children):
         child = children[i]
-        if at_start and child.type == "strong_open":
+        if at_start and (child.type == "strong_open" or _opens_bold(child)):
+            # "**Resolution:**", and the same in raw HTML: "<strong>Resolution:</strong>"
             close = next(
-                (k for k in range(i + 1, len(children)) if children[k].type == "strong_close"), None
+                (
+                    k
+                    for k in range(i + 1, len(children))
+                    if children[k].type == "strong_close" or _closes_bold(children[k])
+                ),
+                None,
             )
             if close is not None:
                 label = "".join(c.content for c in children[i + 1 : close])
@@ -526,6 +532,14 @@ def _split_runs(node: Node, token: Token, vocab: Vocabulary) -> list[tuple[str |
         token = Token("inline", "", 0, children=tokens, content="".join(t.content for t in tokens))
         out.append((role, token, run_line))
     return out
+
+
+def _opens_bold(token: Token) -> bool:
+    return token.type == "html_inline" and token.content.strip().lower() in ("<strong>", "<b>")
+
+
+def _closes_bold(token: Token) -> bool:
+    return token.type == "html_inline" and token.content.strip().lower() in ("</strong>", "</b>")
 
 
 def _strip_leading_colon(children: list[Token], index: int) -> None:
