@@ -54,6 +54,8 @@ class Part:
     links: list[Link] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
     """Error output the part quotes (code blocks, block quotes): where codes are shown."""
+    named: list[str] = field(default_factory=list)
+    """Codes its text names as errors in code spans ("the `Unsupported` error")."""
     headed: bool = False
     """The part has a sub-heading of its own ("### Solution", "#### 原因")."""
 
@@ -330,6 +332,8 @@ def _read_blocks(
                 if parts_.text:
                     current.texts.append(parts_.text)
                     current.items.append(Item(text=parts_.text, line=line, html=parts_.html))
+                    if parts_.code_spans:
+                        current.named.extend(spans_named_as_error(parts_))
                 current.links.extend(parts_.links)
         elif node.type == "table":
             codes = field_codes(node, tables)
@@ -584,6 +588,7 @@ def _entry(
     shown_text = "\n".join(shown)
     codes.extend(codes_in_text(shown_text))
     codes.extend(named_identifiers(shown_text))
+    codes.extend(code for p in parts for code in p.named)
     causes = [
         Cause(text=flatten_text(item), line=item.line, html=item.html)
         for p in parts
@@ -613,7 +618,7 @@ def _heading_codes(seg: Segment, vocab: Vocabulary) -> list[str]:
 
 _SPAN_NAME = re.compile(r"[A-Za-z_][\w.:\-]{3,}")
 _NAMED_AS_ERROR = re.compile(
-    r"[\s`'\"]*(?:errors?|exceptions?|failures?|エラー|例外)(?!\w)", re.IGNORECASE
+    r"[\s`'\"]*(?:errors?|exceptions?|failures?|エラー|例外)(?![A-Za-z])", re.IGNORECASE
 )
 
 
@@ -625,8 +630,12 @@ def _named_spans(seg: Segment) -> list[str]:
     ):
         return []
     parts = parts_of(seg.heading, seg.line)
-    if parts is None:
-        return []
+    return spans_named_as_error(parts) if parts is not None else []
+
+
+def spans_named_as_error(parts: InlineParts) -> list[str]:
+    """Code spans the text names as an error: "`ssh_exchange_identification` error",
+    "You get the `Unsupported` error when …" (any shape: the words say what it is)."""
     out = []
     for code, _ in parts.code_spans:
         at = parts.text.find(code)
