@@ -16,7 +16,9 @@ _SENTENCE = re.compile(r"(?<=[。！？!?])\s*|(?<=[.])\s+(?=[A-Z(\[*「])|\n+")
 _CLAUSE_SEP = re.compile(r"[、,，;；]")
 _CLAUSE_LEAD = re.compile(r"^[\s、,，;；]+")
 _LEAD_NOISE = re.compile(r"^[\s(（\[「*_]+")
-_TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_]+$")
+_TRAIL_NOISE = re.compile(r"[\s、,，:：;；*_\u2013\u2014-]+$")
+_ENUMERATOR = re.compile(r"^(?:[A-Za-z]|\d{1,2})[.)\uff0e\uff09]\s*")
+"""An option's letter or number before its answer: "b. いいえ - ", "a) Yes:"."""
 _THEN = re.compile(r"(?:\s*,?\s*\b(?:then|and)\b\s*|\s*(?:次に|その後|そして)\s*)$", re.IGNORECASE)
 _INNER_CONDITION = re.compile(
     r"(?:^|[\s(（,，])(if|when|unless|once|in case)\b"
@@ -91,7 +93,7 @@ def _condition(sentence: str, begin: int, start: int, end: int, vocab: Vocabular
         clauses = [c for c in _CLAUSE_SEP.split(before) if c.strip()]
         candidates = [clauses[-1], before] if clauses else [before]
         for clause in candidates:
-            clause = _LEAD_NOISE.sub("", clause).strip()
+            clause = _TRAIL_NOISE.sub("", _ENUMERATOR.sub("", _LEAD_NOISE.sub("", clause))).strip()
             lowered = clause.lower()
             if any(_starts_with_word(lowered, w) for w in vocab.condition_leading):
                 return clause

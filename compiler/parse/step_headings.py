@@ -104,7 +104,7 @@ def _procedure(
         step = Step(number=position, text=label, line=seg.line, html=link)
         # Jumps count the numbers as written ("continue to Step 3"), as readers do.
         for block in _own_blocks(index, segments):
-            if block.type != "paragraph":
+            if block.type != "paragraph" or _link_only(block):
                 continue
             parts = parts_of(block)
             if parts is not None and parts.text:
@@ -152,6 +152,24 @@ def _sub_segments(index: int, segments: Sequence[Segment]) -> list[Segment]:
             break
         out.append(sub)
     return out
+
+
+def _link_only(paragraph: Node) -> bool:
+    """ "[手順 1 に戻る](#step-1)", "[Back to Step 1](#step-1)" alone on a line: a way
+    around the page, like "back to top", not a step's instruction."""
+    inline = paragraph.children[0] if paragraph.children else None
+    children = [
+        child
+        for child in (inline.token.children or [] if inline and inline.token else [])
+        if not (child.type == "text" and not child.content.strip())
+    ]
+    return (
+        len(children) >= 3
+        and children[0].type == "link_open"
+        and children[-1].type == "link_close"
+        and all(c.type in ("text", "link_open", "link_close", "softbreak") for c in children)
+        and sum(1 for c in children if c.type == "link_open") == 1
+    )
 
 
 def _own_blocks(index: int, segments: Sequence[Segment]) -> list[Node]:
