@@ -190,6 +190,11 @@ def _reads_like_output(line: str) -> bool:
     text = line.strip()
     if text[0] in "$&([.'\"@~/\\%":
         return False
+    if _PROPERTY_LINE.match(text):
+        return True  # "ComputerName     : server01": PowerShell's list output
     m = _FIRST_TOKEN.match(text)
     first = m.group(0) if m else text
     return not _COMMAND_WORD.match(first) or first.endswith(":") or first[0].isdigit()
+
+
+_PROPERTY_LINE = re.compile(r"^[A-Za-z][\w.\-]*(?: [\w.\-]+)*\s+:(?:\s|$)")
