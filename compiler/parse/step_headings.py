@@ -49,7 +49,7 @@ def heading_procedures(
             first = chain[0][0]
             parent = segments[parents[first]] if parents[first] >= 0 else None
             proc = _procedure(chain, segments, parent, vocab, title=title, intro=intro)
-            _lift_jumps(proc, chain, segments, lists)
+            _lift_jumps(proc, chain, segments, lists, vocab)
             out.append(proc)
         chain.clear()
 
@@ -118,6 +118,7 @@ def _lift_jumps(
     chain: list[tuple[int, int, str]],
     segments: Sequence[Segment],
     lists: Sequence[Procedure],
+    vocab: Vocabulary,
 ) -> None:
     """ "### Step 1" over "1. … 7. Recreate the VM. If the VM still doesn't boot, go to
     step 2.": inside a step heading's list, "go to step N" that would go back in the list
@@ -135,13 +136,19 @@ def _lift_jumps(
                 kept = []
                 for jump in step.jumps:
                     past_end = jump.to > len(lst.steps)
-                    backwards = jump.kind in ("back", "forward") and jump.to <= step.number
+                    # "go to step 2" from item 7 reads as going on; "return to step 2" means
+                    # the list's own step 2, and stays.
+                    backwards = jump.to <= step.number and not _says_back(jump.phrase, vocab)
                     if (past_end or backwards) and jump.to > number and jump.to in numbers:
                         lifted = replace(jump, kind="forward")
                         proc.steps[position - 1].jumps.append(lifted)
                     else:
                         kept.append(jump)
                 step.jumps[:] = kept
+
+
+def _says_back(phrase: str, vocab: Vocabulary) -> bool:
+    return any(p.kind in ("back", "repeat") and p.regex.search(phrase) for p in vocab.jumps)
 
 
 def _sub_segments(index: int, segments: Sequence[Segment]) -> list[Segment]:
