@@ -10,6 +10,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+# POSIX errno names a program reports (Node, Python, Linux tools): "EACCES: permission
+# denied", "connect ECONNREFUSED 127.0.0.1:443", "getaddrinfo ENOTFOUND"
+_ERRNO = re.compile(
+    r"(?<![\w.\-/])(E(?:ACCES|PERM|NOENT|EXIST|INVAL|NOSPC|NOMEM|MFILE|NFILE|PIPE|ROFS|BUSY"
+    r"|AGAIN|CONN(?:REFUSED|RESET|ABORTED)|HOSTUNREACH|NETUNREACH|TIMEDOUT|ADDRINUSE"
+    r"|ADDRNOTAVAIL|NOTDIR|ISDIR|NOTEMPTY|NOTFOUND|SOCKETTIMEDOUT|2BIG|NOTSUP|PROTO|AI_AGAIN))"
+    r"(?![\w\-])"
+)
 # Each pattern's group 1 is the code.
 _IN_TEXT = (
     # "(ID: 34513)", "ID 403", "Event ID: 1004", "エラー ID:95519、95520", "(ErrorID: 95517)"
@@ -66,6 +74,7 @@ _IN_TEXT = (
     # "ERROR_NO_SUCH_LOGON_SESSION (1312)", "ERROR_WINHTTP_TIMEOUT (12002)": the number a
     # named error gives in parentheses
     re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}\**\s*[(（]\s*(\d{3,6})\s*[)）]"),
+    _ERRNO,
     # "(407) Proxy Authentication Required": a status at the start of a line, or any
     # 3-digit one; "Windows 10 (1903)" mid-sentence is a version, not a code.
     re.compile(r"(?:^\s*|(?<=\n)\s*)[(（](\d{3,6})[)）]|[(（]([3-5]\d\d)[)）]"),
@@ -211,6 +220,7 @@ _LEADING_IDENTIFIER = re.compile(r"^\s*[`*_]*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![
 _DIGIT = re.compile(r"\d")
 _NEEDS: dict[re.Pattern[str], str] = {
     **{rx: "digit" for rx in _IN_TEXT[:-1]},  # numbers, hex (0x…), HRESULTs
+    _ERRNO: "",  # letters only
     _SCREAMING: "_",
     _UNDERSCORED: "_",
     _IN_TEXT[-1]: "_",
