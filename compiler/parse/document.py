@@ -247,7 +247,9 @@ def _walk(
         elif kind == "ordered_list" and not in_step:
             group = groups.get(index)
             procedure = None
-            if group is not None:
+            # "### Cause" over "1. Wrong permissions 2. A missing key": causes, not steps.
+            lists_causes = seg.label is not None and seg.label[0] == "cause"
+            if group is not None and not lists_causes:
                 procedure = procedure_from_lists(
                     group,
                     title=seg.title,
