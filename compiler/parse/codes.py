@@ -308,7 +308,7 @@ def _codes_in_code_context(text: str) -> tuple[str, ...]:
     return tuple(_unique(code for _, code in sorted(found)))
 
 
-_SOLE_IDENTIFIER = re.compile(r"[A-Z][A-Za-z0-9]{3,}(?:\.[A-Z][A-Za-z0-9]+)*")
+_SOLE_IDENTIFIER = re.compile(_NAME)
 _FILLERS = frozenset(
     (
         *("none", "null", "other", "others", "any", "all", "various", "varies", "multiple"),
@@ -317,6 +317,13 @@ _FILLERS = frozenset(
     )
 )
 """Words a code column holds instead of a code."""
+
+
+def codes_of_code_value(text: str) -> list[str]:
+    """The codes of a value given as the error code (an error-code cell's first line, an
+    "Error code:" label): as :func:`codes_in_code_context`, else the value itself when it
+    is one capitalised word (:func:`sole_identifier`)."""
+    return codes_in_code_context(text) or sole_identifier(text)
 
 
 def sole_identifier(text: str) -> list[str]:

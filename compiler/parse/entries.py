@@ -26,10 +26,10 @@ from compiler.parse.blocks import (
 from compiler.parse.codes import (
     codes_in_code_context,
     codes_in_text,
+    codes_of_code_value,
     heading_codes,
     identifier_codes,
     named_identifiers,
-    sole_identifier,
 )
 from compiler.parse.inline import InlineParts, inline_parts
 from compiler.parse.tables import TableContext, cause_fix_rows, field_codes
@@ -579,8 +579,7 @@ def _entry(
     codes = list(heading_codes)
     for p in parts:
         if p.role == "code":
-            value = " ".join(p.texts)
-            codes.extend(codes_in_code_context(value) or sole_identifier(value))
+            codes.extend(codes_of_code_value(" ".join(p.texts)))
     codes.extend(codes_in_text(message))
     # What the card shows of the error itself: the symptom, the quoted output, the causes.
     shown = [t for p in parts if p.role in ("message", "cause", "body", "fix") for t in p.texts]
@@ -747,18 +746,16 @@ def labelled_error_entries(seg: Segment, vocab: Vocabulary) -> list[ErrorEntry]:
         fixes.clear()
 
     for node in seg.blocks:
+        # (role, text, line) of each run, the blank one before a leading label left out
         runs = [
-            run
-            for run in runs_of.get(id(node), [])
-            if run[0] is not None or inline_parts(run[1], run[2]).text
+            (role, inline_parts(token, line).text, line)
+            for role, token, line in runs_of.get(id(node), [])
         ]
+        runs = [run for run in runs if run[0] is not None or run[1]]
         if runs and runs[0][0] in ("message", "code"):
             if fixes:
                 close()
-            for _, token, line in runs:
-                text = inline_parts(token, line).text
-                if text:
-                    messages.append((text, line))
+            messages.extend((text, line) for _, text, line in runs if text)
             continue
         if messages:
             fixes.extend(_block_actions(node, vocab))

@@ -152,6 +152,7 @@ def _says_back(phrase: str, vocab: Vocabulary) -> bool:
 
 
 def _sub_segments(index: int, segments: Sequence[Segment]) -> list[Segment]:
+    """The headings below the step heading at ``index``, up to its next sibling."""
     seg = segments[index]
     out = []
     for sub in segments[index + 1 :]:
@@ -181,10 +182,7 @@ def _link_only(paragraph: Node) -> bool:
 
 def _own_blocks(index: int, segments: Sequence[Segment]) -> list[Node]:
     """The step heading's blocks and those of its sub-headings, in order."""
-    seg = segments[index]
-    blocks = list(seg.blocks)
-    for sub in segments[index + 1 :]:
-        if sub.level <= seg.level:
-            break
+    blocks = list(segments[index].blocks)
+    for sub in _sub_segments(index, segments):
         blocks.extend(sub.blocks)
     return blocks

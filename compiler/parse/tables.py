@@ -18,6 +18,7 @@ from compiler.parse.cells import Row, cell_items, cell_lines
 from compiler.parse.codes import (
     codes_in_code_context,
     codes_in_text,
+    codes_of_code_value,
     leading_identifier,
     named_identifiers,
     sole_identifier,
@@ -223,7 +224,7 @@ def _row_entry(row: Row, cols: _Columns, ctx: TableContext) -> ErrorEntry | None
         code_lines = cell_lines(cell(cols.code))
         # Only the cell's first line is the code; the rest is text ("150039 <br> **Message** …").
         first = code_lines[0] if code_lines else ""
-        codes = (codes_in_code_context(first) or sole_identifier(first)) + codes
+        codes = codes_of_code_value(first) + codes
         for more in code_lines[1:]:
             # "InvalidTemplateDeployment <br> InvalidTemplate": one name a line is a code too.
             codes.extend(sole_identifier(more) or codes_in_text(more))
